@@ -1,0 +1,21 @@
+"""nnkernel: the numeric kernel of the textbook.
+
+Activations, losses and gradient checks that compute in the namespace of their
+input arrays (NumPy, CuPy, any array-API library), with a backend switch that
+decides where new arrays are made::
+
+    import nnkernel as nk
+    nk.use("numpy")                      # or "cupy", or "auto"
+    z = nk.asarray([-2.0, 0.0, 2.0])
+    nk.activations.sigmoid(z)
+"""
+from . import activations, losses
+from .backend import BACKENDS, asarray, backend_name, gpu_available, to_numpy, use, xp
+from .gradcheck import GradcheckResult, gradcheck, numerical_derivative, numerical_gradient
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "activations", "losses", "BACKENDS", "asarray", "backend_name", "gpu_available", "to_numpy", "use",
+    "xp", "gradcheck", "GradcheckResult", "numerical_derivative", "numerical_gradient",
+]
