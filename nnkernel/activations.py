@@ -331,7 +331,7 @@ def _info(name, label, formula, derivative, rng, mono, zc, sat, use, params=(), 
 
 
 _ALPHA_LEAK = ParamSpec("alpha", 0.01, "0 <= alpha < 1", (0.0, 0.5, 0.01))
-_ALPHA_PRELU = ParamSpec("alpha", 0.25, "any real (learned)", (-0.5, 1.0, 0.01))
+_ALPHA_PRELU = ParamSpec("alpha", 0.25, "any real, learned", (-0.5, 1.0, 0.01))
 _ALPHA_ELU = ParamSpec("alpha", 1.0, "alpha > 0", (0.05, 3.0, 0.05))
 _BETA_SWISH = ParamSpec("beta", 1.0, "beta >= 0", (0.0, 5.0, 0.1))
 

@@ -1,0 +1,10 @@
+"""Interactive explorers for the textbook's chapters (ipywidgets + matplotlib).
+
+Each explorer owns one figure and its controls and updates its artists in
+place when a control moves; see :mod:`widgets.base` for the pattern.
+"""
+from . import plots, style
+from .activations import ActivationExplorer
+from .base import Explorer
+
+__all__ = ["Explorer", "ActivationExplorer", "style", "plots"]

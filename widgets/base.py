@@ -1,0 +1,171 @@
+"""The explorer pattern shared by every chapter's interactive widget.
+
+An :class:`Explorer` owns one figure, its artists and its controls.  When a
+control changes, only the data are recomputed (through nnkernel) and the
+existing artists are updated in place; then the figure is redrawn:
+
+* with ipympl in a live kernel (``mode="ipympl"``), the figure's canvas is
+  itself a widget and only the changed image is sent to the browser;
+* otherwise (``mode="image"``, the inline fallback), the figure is rendered to
+  a PNG shown in an ``ipywidgets.Image``, whose bytes are replaced.
+
+``mode="auto"`` picks ipympl when matplotlib's active backend is ipympl's
+(after ``%matplotlib widget``), and the image fallback otherwise.
+
+Explorers are testable without a browser: set ``explorer.controls[name].value``
+and read back the artists' data.
+"""
+from __future__ import annotations
+
+import io
+import time
+
+import ipywidgets as W
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from .style import rc
+
+MODES = ("auto", "ipympl", "image")
+
+
+def _ipympl_active() -> bool:
+    return "ipympl" in matplotlib.get_backend().lower() or "widget" in matplotlib.get_backend().lower()
+
+
+class Explorer:
+    """Base class: subclasses implement ``build()`` (axes, artists, controls) and ``redraw(values)``."""
+
+    #: default figure size in inches, (width, height)
+    figsize = (8.0, 3.4)
+
+    def __init__(self, *, mode: str = "auto", presentation: bool = False, dpi: int = 90):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+        self.mode = ("ipympl" if _ipympl_active() else "image") if mode == "auto" else mode
+        self.presentation = presentation
+        self.dpi = dpi
+        self.timings_ms: list[float] = []
+        self.controls: dict[str, W.ValueWidget] = {}
+        #: artists that change when a control moves; everything else is drawn once into a cached background
+        self.animated: list = []
+        self._background = None
+        size = (self.figsize[0] * 1.5, self.figsize[1] * 1.5) if presentation else self.figsize
+        with matplotlib.rc_context(rc(presentation)):
+            self.fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+            FigureCanvasAgg(self.fig)
+            self.build()
+            self.redraw(self.values())
+            # lay the figure out once, then freeze it: a layout pass on every redraw costs more than the drawing
+            self.fig.canvas.draw()
+            self.fig.set_layout_engine("none")
+            for artist in self.animated:
+                artist.set_animated(True)
+        if self.mode == "ipympl":
+            from ipympl.backend_nbagg import Canvas, FigureManager
+
+            canvas = Canvas(self.fig)
+            FigureManager(canvas, 0)
+            canvas.header_visible = False
+            canvas.footer_visible = False
+            canvas.toolbar_visible = False
+            canvas.resizable = False
+            self.view = canvas
+        else:
+            self.view = W.Image(format="png")
+        self.view.add_class("nnk-explorer-figure")
+        for name, control in self.controls.items():
+            control.add_class(f"nnk-control-{name}")
+            control.observe(self._on_change, names="value")
+        self.update()
+
+    # -- to be provided by subclasses ---------------------------------------------------
+    def build(self) -> None:  # pragma: no cover - abstract
+        """Create axes and artists on ``self.fig`` and controls in ``self.controls``."""
+        raise NotImplementedError
+
+    def redraw(self, values: dict) -> None:  # pragma: no cover - abstract
+        """Recompute the data for ``values`` and update the artists in place."""
+        raise NotImplementedError
+
+    # -- the machinery --------------------------------------------------------------------
+    def values(self) -> dict:
+        """The current value of every control."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def _on_change(self, change) -> None:
+        if not self._quiet:
+            self.update()
+
+    _quiet = False
+
+    def quietly(self):
+        """Context manager: change several controls, then call ``update()`` once yourself."""
+        explorer = self
+
+        class _Quiet:
+            def __enter__(self):
+                explorer._quiet = True
+
+            def __exit__(self, *exc):
+                explorer._quiet = False
+
+        return _Quiet()
+
+    def update(self) -> None:
+        """Recompute, update artists, and redraw; records the time it took in ``timings_ms``."""
+        start = time.perf_counter()
+        with matplotlib.rc_context(rc(self.presentation)):
+            self.redraw(self.values())
+            self.render()
+        self.timings_ms.append((time.perf_counter() - start) * 1e3)
+
+    def invalidate(self) -> None:
+        """Say that a static part (limits, a reference curve) changed: the background is drawn again."""
+        self._background = None
+
+    def render(self) -> None:
+        """Draw the figure to the view, redrawing only the animated artists over a cached background.
+
+        The static part of the figure (axes, ticks, labels, reference curves) is
+        drawn once and kept; each update restores it and draws the animated
+        artists on top (blitting).  The result goes to ipympl's canvas, or is
+        encoded as a PNG for the Image widget.
+        """
+        canvas = self.fig.canvas
+        if self._background is None:
+            canvas.draw()
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in self.animated:
+            self.fig.draw_artist(artist)
+        if self.mode == "ipympl":
+            canvas.blit(self.fig.bbox)
+        else:
+            rgba = np.asarray(canvas.buffer_rgba())
+            buf = io.BytesIO()
+            Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
+            self.view.value = buf.getvalue()
+
+    def snapshot(self) -> np.ndarray:
+        """The pixels currently shown (RGBA), for tests and for the static book."""
+        return np.asarray(self.fig.canvas.buffer_rgba()).copy()
+
+    def control_box(self) -> W.Widget:
+        """The controls laid out in a row (override for another layout)."""
+        return W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap"))
+
+    @property
+    def widget(self) -> W.Widget:
+        """The whole explorer: controls above the figure."""
+        if not hasattr(self, "_widget"):
+            self._widget = W.VBox([self.control_box(), self.view])
+            self._widget.add_class("nnk-explorer")
+        return self._widget
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
