@@ -15,7 +15,7 @@ CHOICES = [name for name, info in REGISTRY.items() if info.elementwise]
 
 
 def _param_label(info, values):
-    parts = [f"{p.name} = {values[p.name]:.2f}" for p in info.params]
+    parts = [f"{p.name} = {values[p.name]:.2f}" for p in info.params if p.name in values]
     return info.label + (" (" + ", ".join(parts) + ")" if parts else "")
 
 
@@ -85,7 +85,7 @@ class ActivationExplorer(Explorer):
     def params(self, values: dict) -> dict:
         """The keyword arguments of the chosen activation for the controls' values."""
         info = REGISTRY[values["activation"]]
-        return {p.name: values[p.name] for p in info.params}
+        return {p.name: values.get(p.name, p.default) for p in info.params}
 
     def _curves(self, name, params):
         info = REGISTRY[name]

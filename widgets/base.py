@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import time
+import warnings
 
 import ipywidgets as W
 import matplotlib
@@ -67,8 +68,10 @@ class Explorer:
         if self.mode == "ipympl":
             from ipympl.backend_nbagg import Canvas, FigureManager
 
-            canvas = Canvas(self.fig)
-            FigureManager(canvas, 0)
+            with warnings.catch_warnings():  # ipympl's toolbar trips a traitlets deprecation notice
+                warnings.simplefilter("ignore", DeprecationWarning)
+                canvas = Canvas(self.fig)
+                FigureManager(canvas, 0)
             canvas.header_visible = False
             canvas.footer_visible = False
             canvas.toolbar_visible = False
