@@ -170,8 +170,9 @@ def test_softmax_values(xp, arr):
     e = np.exp(host)
     close(A.softmax(arr(host)), e / e.sum(axis=-1, keepdims=True))
     close(A.softmax(arr(host), axis=0), e / e.sum(axis=0, keepdims=True))
-    close(A.log_softmax(arr(host)), host - sp.logsumexp(host, axis=-1, keepdims=True))
-    close(A.log_softmax(arr(host), axis=0), host - sp.logsumexp(host, axis=0, keepdims=True))
+    # z - logsumexp(z) cancels for the largest entries (|z| up to 30): ~ulp(30) absolute error in the reference
+    close(A.log_softmax(arr(host)), host - sp.logsumexp(host, axis=-1, keepdims=True), atol=1e-13)
+    close(A.log_softmax(arr(host), axis=0), host - sp.logsumexp(host, axis=0, keepdims=True), atol=1e-13)
 
 
 def test_softmax_jacobian_values(xp, arr):
@@ -439,6 +440,7 @@ def test_outputs_lie_in_the_registered_range(name):
     wide = np.concatenate([npa(info.fn(_range_inputs(name, 1e4), **info.defaults)).ravel(),
                            npa(info.fn(_range_inputs(name, 40), **info.defaults)).ravel()])
     moderate = npa(info.fn(_range_inputs(name, 8), **info.defaults)).ravel()
+    wide = np.concatenate([wide, moderate])
     if spec[0] == "set":
         assert set(np.unique(wide)) == set(spec[1])
         return
@@ -446,8 +448,8 @@ def test_outputs_lie_in_the_registered_range(name):
     if lo == "negmin":
         # a finite negative minimum, reached at moderate inputs (grids differ: compare loosely)
         assert wide.min() < 0
-        assert np.isclose(moderate.min(), wide.min(), rtol=1e-3)
-        lo = min(wide.min(), moderate.min())
+        assert np.isclose(moderate.min(), wide.min(), rtol=1e-12)
+        lo = wide.min()
     # closed bounds hold everywhere (also where float64 rounds to the limit)
     assert np.all(wide >= lo) and np.all(wide <= hi)
     # open bounds are not attained at moderate inputs

@@ -72,6 +72,9 @@ class Explorer:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 canvas = Canvas(self.fig)
                 FigureManager(canvas, 0)
+            # ipympl would embed a pre-rendered image in the widget's state that its front end fails to
+            # decode; without it the front end asks for a full draw once it is ready, which _on_draw serves
+            canvas.syncing_data_url = False
             canvas.header_visible = False
             canvas.footer_visible = False
             canvas.toolbar_visible = False
@@ -79,6 +82,7 @@ class Explorer:
             self.view = canvas
         else:
             self.view = W.Image(format="png")
+        self.fig.canvas.mpl_connect("draw_event", self._on_draw)
         self.view.add_class("nnk-explorer-figure")
         for name, control in self.controls.items():
             control.add_class(f"nnk-control-{name}")
@@ -130,6 +134,15 @@ class Explorer:
         """Say that a static part (limits, a reference curve) changed: the background is drawn again."""
         self._background = None
 
+    def _on_draw(self, event) -> None:
+        """After every full draw (ours, or one ipympl asks for on resize): keep the background, add the animated artists."""
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self._draw_animated()
+
+    def _draw_animated(self) -> None:
+        for artist in self.animated:
+            self.fig.draw_artist(artist)
+
     def render(self) -> None:
         """Draw the figure to the view, redrawing only the animated artists over a cached background.
 
@@ -140,15 +153,13 @@ class Explorer:
         """
         canvas = self.fig.canvas
         if self._background is None:
-            canvas.draw()
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            canvas.draw()  # full draw; _on_draw keeps the background and draws the animated artists
         else:
             canvas.restore_region(self._background)
-        for artist in self.animated:
-            self.fig.draw_artist(artist)
-        if self.mode == "ipympl":
-            canvas.blit(self.fig.bbox)
-        else:
+            self._draw_animated()
+            if self.mode == "ipympl":
+                canvas.blit(self.fig.bbox)
+        if self.mode != "ipympl":
             rgba = np.asarray(canvas.buffer_rgba())
             buf = io.BytesIO()
             Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
