@@ -9,13 +9,13 @@ decides where new arrays are made::
     z = nk.asarray([-2.0, 0.0, 2.0])
     nk.activations.sigmoid(z)
 """
-from . import activations, losses
+from . import activations, data, init, layers, losses, models, optim
 from .backend import BACKENDS, asarray, backend_name, gpu_available, to_numpy, use, xp
 from .gradcheck import GradcheckResult, gradcheck, numerical_derivative, numerical_gradient
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "losses", "BACKENDS", "asarray", "backend_name", "gpu_available", "to_numpy", "use",
+    "activations", "losses", "data", "init", "layers", "models", "optim", "BACKENDS", "asarray", "backend_name", "gpu_available", "to_numpy", "use",
     "xp", "gradcheck", "GradcheckResult", "numerical_derivative", "numerical_gradient",
 ]

@@ -262,12 +262,18 @@ def softmax_jacobian(z):
 
 
 def _groups(xp, z, k, who):
-    if isinstance(k, bool) or int(k) != k or int(k) < 1:
+    try:
+        ok = not isinstance(k, bool) and float(k) == int(k) and int(k) >= 1
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
         raise ValueError(f"{who}: k must be a positive integer, got {k!r}")
     k = int(k)
+    if z.ndim == 0:
+        raise ValueError(f"{who}: z needs at least one axis to group, got a scalar")
     n = z.shape[-1]
-    if z.ndim == 0 or n % k != 0:
-        raise ValueError(f"{who}: the last axis of z (size {n if z.ndim else 'none'}) must be divisible by k={k}")
+    if n % k != 0:
+        raise ValueError(f"{who}: the last axis of z (size {n}) must be divisible by k={k}")
     return xp.reshape(z, (*z.shape[:-1], n // k, k)), k
 
 

@@ -251,6 +251,8 @@ def binary_cross_entropy_with_logits_grad(y_true, y_pred):
     from .activations import sigmoid
 
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
+    _check_finite(xp, "binary_cross_entropy_with_logits", y_true=t, y_pred=z)
+    _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
     return (sigmoid(z) - t) / _size(z)
 
 
