@@ -10,6 +10,7 @@ decides where new arrays are made::
     nk.activations.sigmoid(z)
 """
 from . import activations, data, init, layers, losses, models, optim
+from .ewma import ewma, ewma_weights
 from .backend import BACKENDS, asarray, backend_name, gpu_available, to_numpy, use, xp
 from .gradcheck import GradcheckResult, gradcheck, numerical_derivative, numerical_gradient
 
@@ -17,5 +18,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "activations", "losses", "data", "init", "layers", "models", "optim", "BACKENDS", "asarray", "backend_name", "gpu_available", "to_numpy", "use",
-    "xp", "gradcheck", "GradcheckResult", "numerical_derivative", "numerical_gradient",
+    "xp", "ewma", "ewma_weights", "gradcheck", "GradcheckResult", "numerical_derivative", "numerical_gradient",
 ]

@@ -80,3 +80,25 @@ def test_sgd_trajectory_matches_torch():
             tp.grad = torch.tensor(g)
             topt.step()
         np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("name,ours,theirs", [
+    ("adagrad", lambda: nk.optim.Adagrad(lr=0.05, eps=1e-10), lambda p: torch.optim.Adagrad(p, lr=0.05, eps=1e-10)),
+    ("rmsprop", lambda: nk.optim.RMSProp(lr=0.01, beta=0.9, eps=1e-8),
+     lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8)),
+    ("adam", lambda: nk.optim.Adam(lr=0.01, beta1=0.8, beta2=0.95, eps=1e-8),
+     lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.95), eps=1e-8)),
+])
+def test_adaptive_optimizer_trajectories_match_torch(name, ours, theirs):
+    rng = np.random.default_rng(5)
+    p0 = rng.normal(size=(4, 3))
+    grads = [rng.normal(size=(4, 3)) * 10 ** rng.uniform(-3, 1) for _ in range(50)]
+    p = p0.copy()
+    opt = ours()
+    tp = torch.tensor(p0.copy(), requires_grad=True)
+    topt = theirs([tp])
+    for g in grads:
+        opt.step([p], [g])
+        tp.grad = torch.tensor(g)
+        topt.step()
+    np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-13, atol=1e-15)

@@ -434,6 +434,42 @@ def test_readable_domain_errors(fn, t, p, pattern):
         fn(t, p)
 
 
+NAN, INF = float("nan"), float("inf")
+INVALID = [
+    ("binary_cross_entropy", [2.0, 0.0], [0.5, 0.5]),
+    ("binary_cross_entropy", [1.0, 0.0], [NAN, 0.5]),
+    ("binary_cross_entropy", [1.0, 0.0], [INF, 0.5]),
+    ("binary_cross_entropy_with_logits", [2.0, 0.0], [0.5, 0.5]),
+    ("binary_cross_entropy_with_logits", [-1.0, 1.0], [0.5, 0.5]),
+    ("binary_cross_entropy_with_logits", [1.0, 0.0], [NAN, 0.5]),
+    ("binary_cross_entropy_with_logits", [NAN, 0.0], [0.5, 0.5]),
+    ("categorical_cross_entropy", [[2.0, 0.0]], [[0.5, 0.5]]),
+    ("categorical_cross_entropy", [[1.0, 0.0]], [[NAN, 0.5]]),
+    ("kl_divergence", [[2.0, -1.0]], [[0.5, 0.5]]),
+    ("kl_divergence", [[1.0, 0.0]], [[NAN, 0.5]]),
+    ("sparse_categorical_cross_entropy", np.array([0]), [[NAN, 0.5]]),
+    ("sparse_categorical_cross_entropy", np.array([2]), [[0.5, 0.5]]),
+    ("msle", [-1.0], [0.5]),
+    ("hinge", [0.0, 1.0], [1.0, 1.0]),
+    ("squared_hinge", [0.0, 1.0], [1.0, 1.0]),
+]
+
+
+@pytest.mark.parametrize("name, t, p", INVALID)
+def test_gradient_rejects_what_its_loss_rejects(name, t, p):
+    fn, grad = L.LOSSES[name]
+    with pytest.raises(ValueError, match=f"^{name}: "):
+        fn(t, p)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = grad(t, p)
+    except ValueError as exc:
+        assert str(exc).startswith(f"{name}: ")
+    else:
+        raise AssertionError(f"{name}_grad accepted what {name} rejects and returned {out!r}")
+
+
 def test_sparse_labels_as_whole_floats_are_accepted(xp, arr):
     p = np.full((2, 3), 1 / 3)
     close(L.sparse_categorical_cross_entropy(arr([0.0, 2.0]), arr(p)), math.log(3.0))

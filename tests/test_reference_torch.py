@@ -295,3 +295,29 @@ def test_bce_clamp_matches_torch_at_exact_0_and_1():
     _, g = _torch_loss_and_grad(lambda a, b: F.binary_cross_entropy(b, a), t, p)
     close(L.binary_cross_entropy_grad(t, p), g, rtol=BCE_CLAMP_RTOL)
     close(L.binary_cross_entropy_grad(t, p), np.array([0.0, 0.0, 1e12, -1e12, -0.3e12]) / 5, rtol=RTOL)
+
+
+# ----------------------------------------------------------------------------- torch tensors in, torch tensors out
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("name", list(A.REGISTRY))
+def test_activations_compute_in_torchs_namespace(name, dtype):
+    info = A.REGISTRY[name]
+    host = np.array([[-3.0, -0.5, 0.0, 1.5], [2.0, 0.25, -1.0, 4.0]])
+    z = torch.tensor(host, dtype=dtype)
+    tol = dict(rtol=1e-12, atol=1e-14) if dtype == torch.float64 else dict(rtol=1e-5, atol=1e-6)
+    for fn in (info.fn, info.grad):
+        out = fn(z, **info.defaults)
+        assert isinstance(out, torch.Tensor) and out.dtype == dtype
+        np.testing.assert_allclose(out.numpy(), npa(fn(host, **info.defaults)), **tol)
+
+
+@pytest.mark.parametrize("name", list(L.LOSSES))
+def test_losses_compute_in_torchs_namespace(name):
+    fn, grad = L.LOSSES[name]
+    t, p = _data(name, 0)
+    t_t = torch.tensor(t)
+    p_t = torch.tensor(p)
+    for f in (fn, grad):
+        out = f(t_t, p_t)
+        assert isinstance(out, torch.Tensor) and out.dtype == torch.float64
+        np.testing.assert_allclose(out.numpy(), npa(f(t, p)), rtol=RTOL, atol=ATOL)
