@@ -46,24 +46,29 @@ def check_param(name, value, low=-math.inf, high=math.inf, *, low_open=False, hi
     return v
 
 
-def erf(x):
-    """The error function, computed by the array library's own special-function module."""
+def erfc(x):
+    """The complementary error function 1 - erf(x), by the array library's own special-function module.
+
+    erfc keeps full relative accuracy where 1 - erf(x) would cancel (large x),
+    which is what the normal distribution Phi(z) = erfc(-z / sqrt 2) / 2 needs
+    in its lower tail.
+    """
     xp = array_namespace(x)
     if is_numpy_namespace(xp):
-        from scipy.special import erf as _erf
+        from scipy.special import erfc as _erfc
 
-        return _erf(x)
+        return _erfc(x)
     if is_cupy_namespace(xp):  # pragma: no cover - needs a GPU
-        from cupyx.scipy.special import erf as _erf
+        from cupyx.scipy.special import erfc as _erfc
 
-        return _erf(x)
+        return _erfc(x)
     special = getattr(xp, "special", None)
-    if special is not None and hasattr(special, "erf"):  # e.g. torch
-        return special.erf(x)
-    from scipy.special import erf as _erf
+    if special is not None and hasattr(special, "erfc"):  # e.g. torch
+        return special.erfc(x)
+    from scipy.special import erfc as _erfc
 
     host = backend.to_numpy(x)
-    return xp.asarray(_erf(host), dtype=x.dtype, device=getattr(x, "device", None))
+    return xp.asarray(_erfc(host), dtype=x.dtype, device=getattr(x, "device", None))
 
 
 def where(cond, a, b, like):

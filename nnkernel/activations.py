@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ._common import check_param, erf, prepare, where
+from ._common import check_param, erfc, prepare, where
 
 __all__ = [
     "linear", "linear_grad", "binary_step", "binary_step_grad", "sigmoid", "sigmoid_grad",
@@ -135,14 +135,14 @@ def _prelu_alpha(xp, alpha, z):
     return a
 
 
-def prelu(z, alpha):
+def prelu(z, alpha=0.25):
     """Parametric ReLU: g(z) = z if z > 0 else alpha z, alpha learned (a number or an array broadcast over z)."""
     xp, (z,) = prepare(z)
     a = _prelu_alpha(xp, alpha, z)
     return xp.where(z > 0, z, a * z)
 
 
-def prelu_grad(z, alpha):
+def prelu_grad(z, alpha=0.25):
     """dg/dz = 1 if z > 0 else alpha."""
     xp, (z,) = prepare(z)
     a = _prelu_alpha(xp, alpha, z)
@@ -211,15 +211,18 @@ def swish_grad(z, beta=1.0):
 
 
 def gelu(z):
-    """Gaussian error linear unit (exact form): g(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2."""
+    """Gaussian error linear unit (exact form): g(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2.
+
+    Phi is computed as erfc(-z / sqrt 2) / 2, which keeps full accuracy in the negative tail.
+    """
     xp, (z,) = prepare(z)
-    return 0.5 * z * (1.0 + erf(z / _SQRT_2))
+    return 0.5 * z * erfc(-z / _SQRT_2)
 
 
 def gelu_grad(z):
     """g'(z) = Phi(z) + z phi(z), phi the standard normal density."""
     xp, (z,) = prepare(z)
-    return 0.5 * (1.0 + erf(z / _SQRT_2)) + z * _INV_SQRT_2PI * xp.exp(-0.5 * z * z)
+    return 0.5 * erfc(-z / _SQRT_2) + z * _INV_SQRT_2PI * xp.exp(-0.5 * z * z)
 
 
 def gaussian(z):

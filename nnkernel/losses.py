@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 LOG_CLAMP = -100.0  # PyTorch's floor for log(p) in binary_cross_entropy
-GRAD_EPS = 1e-12  # PyTorch's floor for p (1 - p) in the BCE gradient
+GRAD_EPS = 1e-12  # floor for p (1 - p) in the BCE gradient (PyTorch's is this value rounded to float32)
 REDUCTIONS = ("mean", "sum", "none")
 
 
