@@ -1,0 +1,44 @@
+"""Run the benchmarks: ``python -m benchmarks [--sections explorers,kernel,gpu,book]``.
+
+Prints a table and writes benchmarks/results.json (records of other machines are kept).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from . import kernel
+from .common import Results
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sections", default="explorers,kernel,gpu,book",
+                        help="comma-separated: explorers, kernel, gpu, book")
+    parser.add_argument("--out", default=os.path.join(HERE, "results.json"))
+    args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
+    results = Results()
+    extra = {}
+    if "explorers" in sections:
+        from . import explorers
+
+        explorers.run(results)
+    if "kernel" in sections:
+        kernel.run_cpu(results)
+    if "gpu" in sections:
+        gpu = kernel.run_gpu(results)
+        if gpu:
+            extra["gpu"] = gpu
+    if "book" in sections:
+        from . import book
+
+        book.run(results)
+    results.write(args.out, extra)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

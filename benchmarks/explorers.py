@@ -1,0 +1,120 @@
+"""Explorer update time: control change -> finished redraw (Agg draw and PNG encoding included).
+
+For each explorer, the main control is swept over at least 50 values across
+its range; ``timings_ms`` (kept by every explorer) gives the update times.  The
+naive approach, re-creating the figure from scratch on every change, is timed
+on the same data for comparison.
+"""
+from __future__ import annotations
+
+import importlib
+import io
+import statistics
+
+import numpy as np
+from matplotlib.figure import Figure
+
+#: (module, class, constructor kwargs, control, values or None for the slider's own range)
+EXPLORERS = [
+    ("widgets.activations", "ActivationExplorer", {"activation": "elu"}, "alpha", None),
+    ("widgets.activations", "ActivationExplorer", {"activation": "swish"}, "beta", None),
+    ("widgets.losses", "HuberExplorer", {}, "delta", None),
+    ("widgets.likelihood", "CoinExplorer", {}, None, None),
+    ("widgets.likelihood", "GaussianNoiseExplorer", {}, "sigma", None),
+    ("widgets.initialization", "InitExplorer", {}, None, None),
+    ("widgets.batchnorm", "BatchNormExplorer", {}, "momentum", None),
+    ("widgets.ewma", "EWMAExplorer", {}, "beta", None),
+    ("widgets.optimizers", "OptimizerExplorer", {}, "lr", None),
+]
+
+
+def _sweep_values(control, n=60):
+    """At least ``n`` changes across the control's range: up and down its grid of values."""
+    if hasattr(control, "options") and not hasattr(control, "min"):
+        vals = [o[1] if isinstance(o, tuple) else o for o in control.options]
+    else:
+        lo, hi = control.min, control.max
+        step = getattr(control, "step", None) or (hi - lo) / n
+        count = int(round((hi - lo) / step)) + 1
+        idx = np.unique(np.round(np.linspace(0, count - 1, min(count, n))).astype(int))
+        vals = [lo + i * step for i in idx]
+        if type(control).__name__ == "FloatLogSlider":
+            vals = [float(control.base ** v) for v in vals]
+        elif isinstance(control.value, int) and not isinstance(control.value, bool):
+            vals = [int(round(v)) for v in vals]
+        else:
+            vals = [float(min(max(v, lo), hi)) for v in vals]
+    zigzag = list(vals)
+    while len(zigzag) < n + 1 and len(vals) > 1:
+        zigzag += vals[::-1][1:] if len(zigzag) % 2 else vals[1:]
+        vals = vals[::-1]
+    return zigzag[: max(n + 1, len(vals))]
+
+
+def naive_redraw(explorer):
+    """Re-create the explorer's current figure from scratch and encode it: the approach explorers avoid."""
+    src = explorer.fig
+    fig = Figure(figsize=src.get_size_inches(), dpi=explorer.dpi, layout="constrained")
+    for ax_src in src.axes:
+        spec = ax_src.get_subplotspec()
+        if spec is not None:
+            rows, cols, first, _ = spec.get_geometry()
+            ax = fig.add_subplot(rows, cols, first + 1)
+        else:
+            ax = fig.add_subplot()
+        for line in ax_src.lines:
+            ax.plot(*line.get_data(), color=line.get_color(), lw=line.get_linewidth(), ls=line.get_linestyle(),
+                    label=line.get_label())
+        for coll in ax_src.collections:
+            offs = coll.get_offsets()
+            if len(offs):
+                ax.scatter(offs[:, 0], offs[:, 1], s=12)
+        rects = [p for p in ax_src.patches if hasattr(p, "get_width")]
+        if rects:
+            ax.bar([r.get_x() for r in rects], [r.get_height() for r in rects], [r.get_width() for r in rects],
+                   bottom=[r.get_y() for r in rects], align="edge")
+        ax.set_title(ax_src.get_title())
+        ax.set_xlabel(ax_src.get_xlabel())
+        ax.set_ylabel(ax_src.get_ylabel())
+        ax.set_xlim(ax_src.get_xlim())
+        ax.set_ylim(ax_src.get_ylim())
+        if ax_src.get_legend() is not None:
+            ax.legend()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def run(results, steps=60):
+    import time
+
+    for module, cls, kwargs, control_name, values in EXPLORERS:
+        try:
+            Explorer = getattr(importlib.import_module(module), cls)
+        except (ImportError, AttributeError):
+            print(f"explorers: {module}.{cls} not available; skipped")
+            continue
+        ex = Explorer(mode="image", **kwargs)
+        if control_name is None:  # the first slider the explorer has
+            control_name = next(n for n, c in ex.controls.items() if hasattr(c, "min"))
+        control = ex.controls[control_name]
+        vals = values or _sweep_values(control, steps)
+        start = len(ex.timings_ms)
+        naive = []
+        for v in vals:
+            if control.value == v:
+                continue
+            control.value = v
+            t0 = time.perf_counter()
+            naive_redraw(ex)
+            naive.append((time.perf_counter() - t0) * 1e3)
+        t = ex.timings_ms[start:]
+        label = f"{cls}.{control_name}" + (f" ({kwargs['activation']})" if "activation" in kwargs else "")
+        med, p95 = statistics.median(t), float(np.percentile(t, 95))
+        results.add("explorer-update", f"{label} median over {len(t)} steps", med, "ms", goal=15, direction="max",
+                    section="explorers")
+        results.add("explorer-update", f"{label} p95", p95, "ms", goal=40, direction="max", section="explorers")
+        results.add("explorer-update", f"{label} naive re-create median", statistics.median(naive), "ms",
+                    section="explorers")
+        results.add("explorer-update", f"{label} naive / in place", statistics.median(naive) / med, "ratio",
+                    section="explorers")
