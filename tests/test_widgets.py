@@ -136,3 +136,22 @@ def test_plots_activation_panels():
     np.testing.assert_allclose(axes[1].lines[0].get_ydata(), nk.activations.elu(np.linspace(-5, 5, 801), alpha=0.5))
     assert axes[0].get_title() == "ReLU" and axes[2].get_xlabel() == "pre-activation z"
     plt.close(fig)
+
+
+def test_static_view_switches_precomputed_frames_in_the_browser(explorer):
+    explorer.controls["activation"].value = "leaky_relu"
+    before = explorer.values()
+    box = explorer.static_view("alpha", n=6)
+    chooser, stack = box.children
+    assert explorer.values() == before  # the explorer is left as it was
+    assert len(stack.children) == 6 == len(chooser.options)
+    assert chooser.options[0] == "0.00" and chooser.options[-1] == "0.50"
+    assert stack.selected_index == chooser.index == 0  # alpha = 0.01 is nearest 0.00
+    frames = [c.value for c in stack.children]
+    assert len(set(frames)) == 6  # every value gives a different figure
+    # each frame is the explorer's own figure for that value
+    explorer.controls["alpha"].value = 0.3
+    img = np.asarray(Image.open(io.BytesIO(frames[3])).convert("RGB")).astype(int)
+    now = explorer.snapshot()[..., :3].astype(int)
+    assert img.shape == now.shape and np.abs(img - now).mean() < 3  # equal up to palette quantization
+    assert box.link.source == (chooser, "index") and box.link.target == (stack, "selected_index")

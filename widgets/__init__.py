@@ -6,5 +6,6 @@ place when a control moves; see :mod:`widgets.base` for the pattern.
 from . import plots, style
 from .activations import ActivationExplorer
 from .base import Explorer
+from .likelihood import CoinExplorer, GaussianNoiseExplorer
 
-__all__ = ["Explorer", "ActivationExplorer", "style", "plots"]
+__all__ = ["Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "style", "plots"]

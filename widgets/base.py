@@ -165,6 +165,49 @@ class Explorer:
             Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
             self.view.value = buf.getvalue()
 
+    def png(self, colors: int = 96) -> bytes:
+        """The figure as shown now, as a compact PNG: quantized to ``colors`` colours (lines and text stay sharp)."""
+        rgb = Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())[..., :3])
+        buf = io.BytesIO()
+        rgb.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(buf, format="png", optimize=True)
+        return buf.getvalue()
+
+    def static_view(self, control: str, values=None, n: int = 15, fmt: str = "{:.2f}") -> W.Widget:
+        """A kernel-free version of the explorer for the static book: one precomputed frame per value.
+
+        The frames (PNG images in an ``ipywidgets.Stack``) are switched by a
+        ``SelectionSlider`` through ``jslink``, which runs in the browser, so
+        the slider works on a static web page with no Python behind it.  The
+        embedded widget state holds every frame; ``n`` bounds the page's weight.  The explorer's controls are restored afterwards.
+        """
+        slider = self.controls[control]
+        if values is None:
+            lo, hi = slider.min, slider.max
+            values = [float(v) for v in np.linspace(lo, hi, n)]
+            if type(slider).__name__ == "FloatLogSlider":
+                values = [float(slider.base ** v) for v in values]
+        saved = self.values()
+        frames = []
+        for v in values:
+            slider.value = v
+            frames.append(W.Image(value=self.png(), format="png"))
+        labels = [fmt.format(v) for v in values]
+        start = int(np.argmin([abs(v - saved[control]) for v in values]))
+        with self.quietly():
+            for name, value in saved.items():
+                self.controls[name].value = value
+        self.update()
+        chooser = W.SelectionSlider(options=labels, index=start, description=slider.description or control,
+                                    continuous_update=True, layout=W.Layout(width="420px"))
+        stack = W.Stack(frames, selected_index=start)
+        link = W.jslink((chooser, "index"), (stack, "selected_index"))
+        chooser.add_class(f"nnk-static-control-{control}")
+        stack.add_class("nnk-static-frames")
+        box = W.VBox([chooser, stack])
+        box.add_class("nnk-static-explorer")
+        box.link = link
+        return box
+
     def snapshot(self) -> np.ndarray:
         """The pixels currently shown (RGBA), for tests and for the static book."""
         return np.asarray(self.fig.canvas.buffer_rgba()).copy()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import ipywidgets as W
+import matplotlib as mpl
 import numpy as np
 
 import nnkernel as nk
@@ -54,6 +55,19 @@ def coin_log_likelihood(flips, p):
     targets = np.broadcast_to(f, preds.shape)
     bce = nk.to_numpy(nk.losses.binary_cross_entropy(targets, preds, reduction="none"))
     return -np.asarray(bce).sum(axis=1).reshape(p.shape)
+
+
+def coin_log_likelihood_slope(flips, p):
+    """d log L / dp at a single bias p, from nnkernel's gradient of the mean binary cross-entropy.
+
+    ``binary_cross_entropy_grad`` differentiates the *mean* over the N flips with respect to
+    each prediction; the log-likelihood is minus the *sum*, so its derivative with respect to the
+    shared p is minus N times the sum of those entries.
+    """
+    f = _check_flips(flips)
+    preds = np.full(f.shape, float(p))
+    g = nk.to_numpy(nk.losses.binary_cross_entropy_grad(f, preds))
+    return -f.size * float(np.sum(g))
 
 
 def gaussian_mean_nll(targets, predictions, sigma):
@@ -130,16 +144,22 @@ class CoinExplorer(Explorer):
         super().__init__(**kwargs)
 
     def _maximise(self) -> float:
-        """The bias that maximises the log-likelihood: grid search, then a bounded scalar search around it."""
-        from scipy.optimize import minimize_scalar
+        """The bias that maximises the log-likelihood.
+
+        A grid search brackets the maximum; there the derivative of the log-likelihood,
+        ``-N * nk.losses.binary_cross_entropy_grad`` summed over the flips, changes sign and
+        its root is found by Brent's method.  At the ends of the grid the grid value is kept.
+        """
+        from scipy.optimize import brentq
 
         i = int(np.argmax(self.log_likelihood))
-        step = self.p_grid[1] - self.p_grid[0]
-        lo = max(self.p_grid[i] - step, 1e-9)
-        hi = min(self.p_grid[i] + step, 1 - 1e-9)
-        res = minimize_scalar(lambda q: -float(coin_log_likelihood(self.flips, q)), bounds=(lo, hi),
-                              method="bounded", options={"xatol": 1e-12})
-        return float(res.x)
+        if i == 0 or i == len(self.p_grid) - 1:
+            return float(self.p_grid[i])
+        lo, hi = float(self.p_grid[i - 1]), float(self.p_grid[i + 1])
+        slope = lambda q: float(coin_log_likelihood_slope(self.flips, q))  # noqa: E731
+        if slope(lo) * slope(hi) > 0:
+            return float(self.p_grid[i])
+        return float(brentq(slope, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps))
 
     def build(self):
         self.ax_L, self.ax_l = self.fig.subplots(1, 2)
@@ -157,25 +177,27 @@ class CoinExplorer(Explorer):
             self.max_markers.append(m)
         self.cursors, self.markers, self.readouts = [], [], []
         for ax in (self.ax_L, self.ax_l):
-            cursor = ax.axvline(self._initial, color=COLORS["data"], ls="--", lw=1.0)
+            # a drop line from the bottom of the axes up to the curve (it never crosses the read-out at the top)
+            (cursor,) = ax.plot([self._initial, self._initial], [0.0, 0.0], color=COLORS["data"], ls="--", lw=1.0)
             (marker,) = ax.plot([self._initial], [0.0], marker="o", ms=8, ls="none", color=COLORS["data"],
                                 label="current p")
-            text = ax.text(0.03, 0.95, "", transform=ax.transAxes, va="top", ha="left", fontsize=10,
-                           bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=COLORS["reference"], alpha=0.9))
+            # no box around the read-out: it sits in an empty corner, and a box costs a millisecond a frame
+            text = ax.text(0.03, 0.95, "", transform=ax.transAxes, va="top", ha="left",
+                           fontsize=mpl.rcParams["legend.fontsize"])
             self.cursors.append(cursor)
             self.markers.append(marker)
             self.readouts.append(text)
             ax.set_xlabel("bias of the coin, p = P(heads)")
             ax.set_xlim(0, 1)
         self.ax_L.set_ylabel("likelihood L(p)")
-        self.ax_l.set_ylabel(r"log-likelihood $\ell(p)$ (nats)")
+        self.ax_l.set_ylabel(r"log-likelihood $\ell(p) = \log L(p)$ (nats)")
         self.ax_L.set_ylim(0, 1.25 * self.max_likelihood)
         lo, hi = float(self.log_likelihood.min()), self.max_log_likelihood
         self.ax_l.set_ylim(lo - 0.05 * (hi - lo), hi + 0.3 * (hi - lo))
         self.ax_L.set_title(f"Likelihood of {h} heads in {n} flips")
-        self.ax_l.set_title(f"Log-likelihood: same maximum, p = {pm:.2f}")
-        self.ax_L.legend(loc="upper right", fontsize=8)
-        self.ax_l.legend(loc="lower right", fontsize=8)
+        self.ax_l.set_title(f"Log-likelihood: max at p = {pm:.2f}")
+        self.ax_L.legend(loc="center left")
+        # no legend on the right: the left one explains the same symbols, and a drop line would cross it
         self.animated = [*self.cursors, *self.markers, *self.readouts]
         self.controls["p"] = W.FloatSlider(value=self._initial, min=0.01, max=0.99, step=0.01, description="bias p",
                                            continuous_update=True, readout_format=".2f")
@@ -186,14 +208,15 @@ class CoinExplorer(Explorer):
         self.p = p
         self.current_log_likelihood = ll
         self.current_likelihood = math.exp(ll)
-        for cursor, marker, y in zip(self.cursors, self.markers, (self.current_likelihood, ll)):
-            cursor.set_xdata([p, p])
+        for ax, cursor, marker, y in zip((self.ax_L, self.ax_l), self.cursors, self.markers,
+                                         (self.current_likelihood, ll)):
+            cursor.set_data([p, p], [ax.get_ylim()[0], y])
             marker.set_data([p], [y])
+        # one short line per panel: text is by far the dearest thing to redraw
         ratio = self.current_likelihood / self.max_likelihood
-        self.readouts[0].set_text(f"p = {p:.2f}\nL(p) = {self.current_likelihood:.3e}\n"
-                                  f"L(p) / L(max) = {ratio:.3f}")
-        self.readouts[1].set_text(f"p = {p:.2f}\n\u2113(p) = {ll:.3f}\n"
-                                  f"\u2113(p) \u2212 \u2113(max) = {ll - self.max_log_likelihood:.3f}")
+        gap = ll - self.max_log_likelihood
+        self.readouts[0].set_text(f"L = {self.current_likelihood:.2e} = {ratio:.3g} × max")
+        self.readouts[1].set_text(f"ℓ = {ll:.3f} = max − {abs(gap):.3f}".replace("-", "−"))
 
 
 # ----------------------------------------------------------------------------- Gaussian noise
@@ -213,7 +236,7 @@ class GaussianNoiseExplorer(Explorer):
     ``scale`` (1 / (2 sigma^2)) and ``shift`` (log sigma + log(2 pi) / 2).
     """
 
-    figsize = (8.0, 3.4)
+    figsize = (8.0, 4.0)
     #: the grey reference curves
     reference_sigmas = (0.5, 1.0, 2.0)
 
@@ -257,7 +280,7 @@ class GaussianNoiseExplorer(Explorer):
         self.ax_d.set_xlabel("target t")
         self.ax_d.set_ylabel("density")
         self.ax_d.set_title("The noise the loss assumes")
-        self.ax_d.legend(loc="upper left", fontsize=8)
+        self.ax_d.legend(loc="upper left")
         # right: the NLL curve, the references, the minimiser
         for s in self.reference_sigmas:
             self.ax_n.plot(self.predictions, self.nll_curve(s), color=COLORS["reference"], lw=1.0, ls="--")
@@ -269,7 +292,8 @@ class GaussianNoiseExplorer(Explorer):
                                           label=r"mean NLL at the slider's $\sigma$")
         (self.min_marker,) = self.ax_n.plot([self.sample_mean], [0.0], marker="*", ms=14, ls="none",
                                             color=COLORS["highlight"], label="minimiser")
-        self.readout = self.ax_n.text(0.5, 0.97, "", transform=self.ax_n.transAxes, ha="center", va="top", fontsize=9,
+        self.readout = self.ax_n.text(0.5, 0.97, "", transform=self.ax_n.transAxes, ha="center", va="top",
+                                      fontsize=mpl.rcParams["legend.fontsize"],
                                       bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=COLORS["reference"],
                                                 alpha=0.9))
         sig = np.linspace(lo_s, hi_s, 200)
@@ -280,8 +304,8 @@ class GaussianNoiseExplorer(Explorer):
         self.ax_n.set_xlim(self.predictions[0], self.predictions[-1])
         self.ax_n.set_xlabel(r"constant prediction $\hat y$")
         self.ax_n.set_ylabel("mean negative log-likelihood (nats)")
-        self.ax_n.set_title(r"$\sigma$ rescales and shifts the curve, not its minimiser")
-        self.ax_n.legend(loc="lower right", fontsize=7)
+        self.ax_n.set_title("σ rescales and shifts the curve;\nits minimiser stays put")
+        self.ax_n.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
         self.animated = [self.density, self.line_nll, self.min_marker, self.readout]
         self.controls["sigma"] = W.FloatSlider(value=self._initial, min=lo_s, max=hi_s, step=0.05,
                                                description="noise σ", continuous_update=True, readout_format=".2f")
@@ -297,6 +321,5 @@ class GaussianNoiseExplorer(Explorer):
         self.min_marker.set_data([self.minimiser], [self.min_nll])
         z = (self.t_grid - self.minimiser) / s
         self.density.set_ydata(np.exp(-0.5 * z * z) / (s * math.sqrt(2 * math.pi)))
-        sign = "+" if self.shift >= 0 else "\u2212"
-        self.readout.set_text(f"\u03c3 = {s:.2f}: NLL = {self.scale:.3f} MSE {sign} {abs(self.shift):.3f}\n"
-                              f"minimiser \u0177* = {self.minimiser:.4f}, NLL = {self.min_nll:.3f}")
+        sign = "+" if self.shift >= 0 else "−"
+        self.readout.set_text(f"NLL = {self.scale:.3f}·MSE {sign} {abs(self.shift):.3f}")
