@@ -56,7 +56,10 @@ def _check_probs(xp, name, **arrays):
             lo, hi = float(xp.min(a)), float(xp.max(a))
             raise ValueError(
                 f"{name}: {label} must be probabilities in [0, 1], got values from {lo:g} to {hi:g}"
-                + ("; if these are logits, use binary_cross_entropy_with_logits" if "binary" in name else
+                + ("; if these are logits, use binary_cross_entropy_with_logits"
+                   if name == "binary_cross_entropy" and label == "y_pred" else
+                   "; if these are -1/+1 labels, map them with y = (y + 1) / 2"
+                   if label == "y_true" and "binary" in name and lo == -1 else
                    "; apply softmax to logits first" if label == "y_pred" else "")
             )
 

@@ -6,6 +6,9 @@ place when a control moves; see :mod:`widgets.base` for the pattern.
 from . import plots, style
 from .activations import ActivationExplorer
 from .base import Explorer
+from .batchnorm import BatchNormExplorer
+from .ewma import EWMAExplorer
 from .likelihood import CoinExplorer, GaussianNoiseExplorer
+from .losses import HuberExplorer
 
-__all__ = ["Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "style", "plots"]
+__all__ = ["Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "style", "plots"]
