@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup test book lab clean
+.PHONY: setup test book lab clean demo browser-setup
 
 setup: $(VENV)/.installed
 
@@ -28,3 +28,15 @@ lab: setup
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
+
+# Instructor demos: one explorer alone, full window, in the browser (Voila).
+#   make demo NAME=activations               (see demos/ for the names)
+#   make demo NAME=activations PRESENTATION=1  (large fonts and lines for a projector)
+NAME ?= activations
+PRESENTATION ?= 0
+demo: setup
+	NNK_PRESENTATION=$(PRESENTATION) $(BIN)/voila --Voila.ip=127.0.0.1 demos/$(NAME).ipynb
+
+# Browser tests need Chromium (Debian's package; Playwright drives it).
+browser-setup: setup
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
