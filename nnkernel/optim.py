@@ -29,8 +29,9 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}: parameter {i} has shape {tuple(p.shape)} "
                                  f"but its gradient has shape {tuple(g.shape)}")
         self.t += 1
+        xp = array_namespace(params[0]) if params else None  # one backend per model: look it up once
         for i, (p, g) in enumerate(zip(params, grads)):
-            self._update(i, p, g, array_namespace(p))
+            self._update(i, p, g, xp)
 
     def _update(self, i, p, g, xp):  # pragma: no cover - abstract
         raise NotImplementedError

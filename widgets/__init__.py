@@ -10,5 +10,6 @@ from .batchnorm import BatchNormExplorer
 from .ewma import EWMAExplorer
 from .likelihood import CoinExplorer, GaussianNoiseExplorer
 from .losses import HuberExplorer
+from .optimizers import OptimizerExplorer
 
-__all__ = ["Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "style", "plots"]
+__all__ = ["Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "OptimizerExplorer", "style", "plots"]
