@@ -8,8 +8,9 @@ from .activations import ActivationExplorer
 from .base import Explorer
 from .batchnorm import BatchNormExplorer
 from .ewma import EWMAExplorer
+from .initialization import InitExplorer
 from .likelihood import CoinExplorer, GaussianNoiseExplorer
 from .losses import HuberExplorer
 from .optimizers import OptimizerExplorer
 
-__all__ = ["Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "OptimizerExplorer", "style", "plots"]
+__all__ = ["Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots"]

@@ -22,6 +22,7 @@ COLORS = {
     "sigmoid": "#0072B2",
     "tanh": "#009E73",
     "relu": "#D55E00",
+    "selu": "#E69F00",
 }
 
 _BASE = {
