@@ -52,13 +52,14 @@ class Sequential:
         return self.forward(x, training=False)
 
 
-def accuracy(y_true, y_pred):
-    """Fraction of correct predictions: argmax for one-hot/probability rows, threshold 0.5 for one column."""
+def accuracy(y_true, y_pred, threshold=0.5):
+    """Fraction of correct predictions: argmax for one-hot/probability rows; for one column, y_pred > threshold
+    (0.5 for probabilities, 0 for logits)."""
     xp, (t, p) = prepare(y_true, y_pred)
     if p.ndim == 2 and p.shape[1] > 1:
         hit = xp.argmax(p, axis=1) == (xp.argmax(t, axis=1) if t.ndim == 2 else xp.astype(t, xp.int64))
     else:
-        hit = (p > 0.5) == (t > 0.5)
+        hit = (p > threshold) == (t > 0.5)
     return host_scalar(xp.mean(xp.astype(hit, xp.float64)))
 
 
@@ -67,6 +68,8 @@ class History:
     """Per-epoch records of a training run: ``history["loss"]`` and any metrics."""
 
     records: dict = field(default_factory=dict)
+    #: (epoch, batch) at which the model's output stopped being finite, or None
+    diverged_at: tuple | None = None
 
     def __getitem__(self, key):
         return self.records[key]
@@ -127,7 +130,11 @@ def fit(model, loss, optimizer, X, y, epochs=10, batch_size=32, *, seed=0, metri
     ``"accuracy"``; ``validation=(X_val, y_val)`` adds ``val_loss`` (and
     ``val_accuracy``).  ``progress=None`` shows a bar in notebooks for runs of
     more than 50 epochs; the bar is removed when training ends.
+
+    A run that diverges (the model's output is no longer finite) stops there,
+    without warnings; ``history.diverged_at`` says at which (epoch, batch).
     """
+    threshold = 0.0 if loss == "binary_cross_entropy_with_logits" else 0.5
     loss_fn, loss_grad = _loss_pair(loss)
     xp, (X, y) = prepare(X, y)
     n = X.shape[0]
@@ -137,9 +144,20 @@ def fit(model, loss, optimizer, X, y, epochs=10, batch_size=32, *, seed=0, metri
     if batch_size < 1:
         raise ValueError(f"fit: batch_size must be a positive integer, got {batch_size}")
     rng = np.random.default_rng(seed)
-    history = History()
+    history = History({"loss": []})
     bar = _Progress(epochs, epochs > 50 if progress is None else progress)
     try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            _train(model, loss_fn, loss_grad, optimizer, X, y, xp, n, epochs, batch_size, rng, metrics,
+                   validation, threshold, history, bar)
+    finally:
+        bar.close()
+    return history
+
+
+def _train(model, loss_fn, loss_grad, optimizer, X, y, xp, n, epochs, batch_size, rng, metrics, validation,
+           threshold, history, bar):
+    if True:
         for epoch in range(epochs):
             order = rng.permutation(n)
             total = 0.0
@@ -147,19 +165,19 @@ def fit(model, loss, optimizer, X, y, epochs=10, batch_size=32, *, seed=0, metri
                 idx = xp.asarray(order[start:start + batch_size], device=getattr(X, "device", None))
                 xb, yb = xp.take(X, idx, axis=0), xp.take(y, idx, axis=0)
                 out = model.forward(xb, training=True)
+                if not bool(xp.all(xp.isfinite(out))):
+                    history.diverged_at = (epoch, start // batch_size)
+                    return
                 total += host_scalar(loss_fn(yb, out)) * idx.shape[0]
                 model.backward(loss_grad(yb, out))
                 optimizer.step(model.params, model.grads)
             history.append(loss=total / n)
             if "accuracy" in metrics:
-                history.append(accuracy=accuracy(y, model.predict(X)))
+                history.append(accuracy=accuracy(y, model.predict(X), threshold))
             if validation is not None:
                 Xv, yv = validation
                 pv = model.predict(Xv)
                 history.append(val_loss=host_scalar(loss_fn(yv, pv)))
                 if "accuracy" in metrics:
-                    history.append(val_accuracy=accuracy(yv, pv))
+                    history.append(val_accuracy=accuracy(yv, pv, threshold))
             bar.update(epoch + 1)
-    finally:
-        bar.close()
-    return history

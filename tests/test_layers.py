@@ -203,3 +203,26 @@ def test_temperature_series():
     t, temp = nk.data.temperature_series(365, seed=0)
     assert t.shape == temp.shape == (365,)
     assert temp[170:200].mean() > temp[:30].mean() + 10  # summer is warmer than January
+
+
+def test_a_diverging_run_stops_quietly_and_says_where():
+    import warnings
+
+    X, y = nk.data.function_1d(64, seed=0)
+    m = Sequential([Dense(1, 16, seed=0), Activation("relu"), Dense(16, 1, seed=1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = fit(m, "mse", nk.optim.SGD(50.0), X * 100, y, epochs=50, batch_size=8)
+    assert h.diverged_at is not None
+    epoch, batch = h.diverged_at
+    assert len(h["loss"]) == epoch and 0 <= batch < 8
+
+
+def test_accuracy_of_logits_uses_threshold_zero():
+    X, y = nk.data.two_moons(200, seed=1)
+    m = Sequential([Dense(2, 16, seed=0), Activation("relu"), Dense(16, 1, seed=1)])
+    h = fit(m, "binary_cross_entropy_with_logits", nk.optim.SGD(0.5), X, y[:, None], epochs=40, batch_size=32,
+            metrics=["accuracy"])
+    logits = m.predict(X)
+    assert h["accuracy"][-1] == nk.models.accuracy(y[:, None], logits, threshold=0.0)
+    assert h["accuracy"][-1] > 0.9
