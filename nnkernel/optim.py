@@ -12,6 +12,17 @@ from ._common import check_param
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSProp", "Adam", "OPTIMIZERS"]
 
 
+_NAMESPACES: dict = {}
+
+
+def _namespace(a):
+    """``array_namespace(a)``, remembered per array type: on a small model the lookup costs more than the update."""
+    xp = _NAMESPACES.get(type(a))
+    if xp is None:
+        xp = _NAMESPACES[type(a)] = array_namespace(a)
+    return xp
+
+
 class Optimizer:
     """Base class: checks the lists, keeps per-parameter state keyed by position."""
 
@@ -29,7 +40,7 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}: parameter {i} has shape {tuple(p.shape)} "
                                  f"but its gradient has shape {tuple(g.shape)}")
         self.t += 1
-        xp = array_namespace(params[0]) if params else None  # one backend per model: look it up once
+        xp = _namespace(params[0]) if params else None  # one backend per model: look it up once
         for i, (p, g) in enumerate(zip(params, grads)):
             self._update(i, p, g, xp)
 

@@ -43,7 +43,7 @@ def test_slider_moves_update_the_curves(explorer, name, param, value):
     np.testing.assert_allclose(explorer.line_f.get_ydata(), fn(explorer.z, **{param: value}), rtol=1e-12)
     np.testing.assert_allclose(explorer.line_d.get_ydata(), grad(explorer.z, **{param: value}), rtol=1e-12)
     assert not np.allclose(before, explorer.line_f.get_ydata())
-    assert f"{param} = {value:.2f}" in explorer.ax_f.get_title()
+    assert f"{param} = {value:.2f}" in explorer.readout.value and explorer.ax_f.get_title() == REGISTRY[name].label
 
 
 def test_sliders_follow_the_chosen_activation(explorer):
@@ -147,8 +147,10 @@ def test_static_view_switches_precomputed_frames_in_the_browser(explorer):
     assert len(stack.children) == 6 == len(chooser.options)
     assert chooser.options[0] == "0.00" and chooser.options[-1] == "0.50"
     assert stack.selected_index == chooser.index == 0  # alpha = 0.01 is nearest 0.00
-    frames = [c.value for c in stack.children]
+    captions = [c.children[0].value for c in stack.children]  # each frame: its readout above its figure
+    frames = [c.children[1].value for c in stack.children]
     assert len(set(frames)) == 6  # every value gives a different figure
+    assert all(f"alpha = {v}" in cap for v, cap in zip(chooser.options, captions))
     # each frame is the explorer's own figure for that value
     explorer.controls["alpha"].value = 0.3
     img = np.asarray(Image.open(io.BytesIO(frames[3])).convert("RGB")).astype(int)

@@ -138,8 +138,8 @@ def test_readouts_give_the_tracking_error(explorer):
     err_v = np.sqrt(np.mean((rv - explorer.true_var) ** 2))
     assert explorer.rms_error["mean"] == pytest.approx(err_m, rel=1e-12)
     assert explorer.tracking_error(16, 0.03) == pytest.approx((err_m, err_v), rel=1e-12)
-    assert explorer.readouts[0].get_text() == f"{err_m:.3f}"
-    assert explorer.readouts[1].get_text() == f"{err_v:.3f}"
+    assert f"running_mean <b>{err_m:.3f}</b>" in explorer.readout.value
+    assert f"running_var <b>{err_v:.3f}</b>" in explorer.readout.value
 
 
 def test_the_trade_off_the_chapter_describes(explorer):

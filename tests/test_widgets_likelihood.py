@@ -73,8 +73,8 @@ def test_coin_marker_follows_the_slider(coin, p):
     # drop lines from the bottom of each axes up to the curve
     np.testing.assert_allclose(cL.get_xydata(), [[p, coin.ax_L.get_ylim()[0]], [p, coin.current_likelihood]])
     np.testing.assert_allclose(cl.get_xydata(), [[p, coin.ax_l.get_ylim()[0]], [p, ll]])
-    assert f"{coin.current_likelihood:.2e}" in coin.readouts[0].get_text()
-    assert f"{abs(ll):.3f}" in coin.readouts[1].get_text()
+    assert f"{coin.current_likelihood:.3e}".replace("-", "−") in coin.readout.value
+    assert f"<b>{ll:.3f}</b>".replace("-", "−") in coin.readout.value
     # the marker stays inside the axes' limits
     assert coin.ax_L.get_ylim()[0] <= coin.current_likelihood <= coin.ax_L.get_ylim()[1]
     assert coin.ax_l.get_ylim()[0] <= ll <= coin.ax_l.get_ylim()[1]
@@ -91,9 +91,9 @@ def test_coin_curves_are_static_and_artists_reused(coin):
     assert [len(coin.ax_L.lines), len(coin.ax_l.lines)] == n_lines
     for line, y in zip(lines, before):
         np.testing.assert_array_equal(line.get_ydata(), y)
-    # only the marker, cursor and read-out move; the curves are drawn once into the background
+    # only the markers and cursors move; the curves are drawn once into the background
     assert lines[0] not in coin.animated and lines[1] not in coin.animated
-    assert set(coin.markers + coin.cursors + coin.readouts) == set(coin.animated)
+    assert set(coin.markers + coin.cursors) == set(coin.animated)
 
 
 def test_coin_image_is_updated_and_blitting_equals_a_full_draw(coin):
@@ -161,7 +161,7 @@ def test_gaussian_curve_is_what_nnkernel_computes(gauss, sigma):
                                stats.norm.pdf(gauss.t_grid, loc=gauss.minimiser, scale=sigma), rtol=1e-12)
     assert gauss.scale == pytest.approx(1 / (2 * sigma**2))
     assert gauss.shift == pytest.approx(math.log(sigma) + 0.5 * math.log(2 * math.pi))
-    assert f"{gauss.scale:.3f}" in gauss.readout.get_text()
+    assert f"<b>{gauss.scale:.3f}</b>" in gauss.readout.value
 
 
 def test_gaussian_minimiser_does_not_move_with_sigma(gauss):
@@ -212,7 +212,7 @@ def test_gaussian_artists_reused_and_limits_hold(gauss):
         assert gauss.density.get_ydata().max() <= gauss.ax_d.get_ylim()[1]
     assert gauss.fig is fig and gauss.line_nll is line and gauss.min_marker is marker
     assert len(gauss.ax_n.lines) == n
-    assert set(gauss.animated) == {gauss.density, gauss.line_nll, gauss.min_marker, gauss.readout}
+    assert set(gauss.animated) == {gauss.density, gauss.line_nll, gauss.min_marker}
 
 
 def test_gaussian_image_is_updated_and_blitting_equals_a_full_draw(gauss):

@@ -145,8 +145,8 @@ def test_outliers_highlighted_are_those_with_large_residuals(explorer, delta):
     np.testing.assert_allclose(explorer.res_out.get_ydata(),
                                nk.losses.huber(explorer.y, explorer.y + r, reduction="none", delta=explorer.delta)[mask],
                                rtol=1e-12, atol=1e-15)
-    assert f"<b>{mask.sum()}</b> of {explorer.x.size}" in explorer.status.value
-    assert f"{explorer.coef[1]:.3f} x" in explorer.status.value
+    assert f"<b>{mask.sum()}</b> of {explorer.x.size}" in explorer.readout.value
+    assert f"{explorer.coef[1]:.3f} x" in explorer.readout.value
 
 
 @pytest.mark.parametrize("delta", [0.05, 0.5, 3.0, 10.0])
@@ -213,7 +213,7 @@ def test_widget_layout(explorer):
     box = explorer.widget
     assert isinstance(box, W.VBox) and explorer.view in box.children
     controls = box.children[0]
-    assert explorer.controls["delta"] in controls.children and explorer.status in controls.children
+    assert explorer.controls["delta"] in controls.children and explorer.readout in controls.children
     slider = explorer.controls["delta"]
     assert isinstance(slider, W.FloatLogSlider)
     assert slider.base ** slider.min == pytest.approx(0.05) and slider.base ** slider.max == pytest.approx(10.0)

@@ -36,6 +36,7 @@ class ActivationExplorer(Explorer):
         self._initial = activation
         self.z = np.linspace(-z_max, z_max, n_points)
         self._z = nk.asarray(self.z)
+        self._origin = int(np.argmin(np.abs(self.z)))
         self._limits: dict[str, tuple] = {}
         super().__init__(**kwargs)
 
@@ -51,9 +52,8 @@ class ActivationExplorer(Explorer):
             ax.axhline(0, color="black", lw=0.6)
             ax.axvline(0, color="black", lw=0.6)
             ax.legend(loc="upper left")
-        self.ax_f.set_title("activation g(z)")
-        self.ax_d.set_title("derivative g'(z)")
-        self.animated = [self.line_f, self.line_d, self.ax_f.title, self.ax_d.title]
+        self.animated = [self.line_f, self.line_d]
+        self.readout = W.HTML()
         self.controls["activation"] = W.Dropdown(
             options=[(REGISTRY[n].label, n) for n in CHOICES], value=self._initial, description="activation"
         )
@@ -124,7 +124,10 @@ class ActivationExplorer(Explorer):
             visible = bool(info.params)
             self.ref_f.set_visible(visible)
             self.ref_d.set_visible(visible)
+            self.ax_f.set_title(info.label)
+            self.ax_d.set_title(f"derivative of {info.label}")
             self._drawn_name = name
             self.invalidate()
-        self.ax_f.set_title(_param_label(info, values))
-        self.ax_d.set_title(f"derivative of {info.label}")
+        text = (f"<b>{_param_label(info, values)}</b>: g(0) = {f[self._origin]:.3g}, g'(0) = {d[self._origin]:.3g}; "
+                f"g runs from {f.min():.3g} to {f.max():.3g} on the plot")
+        self.readout.value = text.replace("-", "−")

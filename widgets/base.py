@@ -18,8 +18,10 @@ and read back the artists' data.
 from __future__ import annotations
 
 import io
+import struct
 import time
 import warnings
+import zlib
 
 import ipywidgets as W
 import matplotlib
@@ -33,6 +35,28 @@ from .style import rc
 MODES = ("auto", "ipympl", "image")
 
 
+def encode_png(rgba: np.ndarray, level: int = 1) -> bytes:
+    """An (h, w, 4) uint8 RGBA image (Agg's buffer) as a PNG: rows unfiltered, deflated at zlib ``level``.
+
+    A PNG is a signature followed by chunks (length, tag, data, CRC-32): IHDR
+    (size, 8-bit RGBA), IDAT (the zlib-compressed rows, each prefixed by its
+    filter byte, 0 = none) and IEND.  Plots are mostly flat colour, which
+    deflate compresses well without PNG's row filters, and keeping the alpha
+    channel lets each row be copied whole instead of picked apart pixel by
+    pixel; together this is about twice as fast as Pillow's encoder at the same level.
+    """
+    h, w, _ = rgba.shape
+    rows = np.empty((h, 1 + 4 * w), np.uint8)
+    rows[:, 0] = 0
+    rows[:, 1:] = rgba.reshape(h, 4 * w)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # width, height, bit depth, RGBA, deflate, no filter, no interlace
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, level)) + chunk(b"IEND", b"")
+
+
 def _ipympl_active() -> bool:
     return "ipympl" in matplotlib.get_backend().lower() or "widget" in matplotlib.get_backend().lower()
 
@@ -42,6 +66,10 @@ class Explorer:
 
     #: default figure size in inches, (width, height)
     figsize = (8.0, 3.4)
+
+    #: an HTML line for the numbers that change with the controls, or None.  The browser draws its
+    #: text for free, where Agg spends milliseconds laying out and rasterising every new string.
+    readout: W.HTML | None = None
 
     def __init__(self, *, mode: str = "auto", presentation: bool = False, dpi: int = 90):
         if mode not in MODES:
@@ -160,10 +188,7 @@ class Explorer:
             if self.mode == "ipympl":
                 canvas.blit(self.fig.bbox)
         if self.mode != "ipympl":
-            rgba = np.asarray(canvas.buffer_rgba())
-            buf = io.BytesIO()
-            Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
-            self.view.value = buf.getvalue()
+            self.view.value = encode_png(np.asarray(canvas.buffer_rgba()))
 
     def png(self, colors: int = 96) -> bytes:
         """The figure as shown now, as a compact PNG: quantized to ``colors`` colours (lines and text stay sharp)."""
@@ -190,7 +215,10 @@ class Explorer:
         frames = []
         for v in values:
             slider.value = v
-            frames.append(W.Image(value=self.png(), format="png"))
+            frame = W.Image(value=self.png(), format="png")
+            if self.readout is not None:  # the frame carries its numbers with it
+                frame = W.VBox([W.HTML(self.readout.value), frame])
+            frames.append(frame)
         labels = [fmt.format(v) for v in values]
         start = int(np.argmin([abs(v - saved[control]) for v in values]))
         with self.quietly():
@@ -213,8 +241,9 @@ class Explorer:
         return np.asarray(self.fig.canvas.buffer_rgba()).copy()
 
     def control_box(self) -> W.Widget:
-        """The controls laid out in a row (override for another layout)."""
-        return W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap"))
+        """The controls laid out in a row, the readout (if any) under them; override for another layout."""
+        row = W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap"))
+        return row if self.readout is None else W.VBox([row, self.readout])
 
     @property
     def widget(self) -> W.Widget:

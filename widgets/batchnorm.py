@@ -98,7 +98,7 @@ class BatchNormExplorer(Explorer):
     Attributes for tests and readers: ``X``, ``true_mean``, ``true_var`` (the
     stream), ``steps`` (1..steps), ``running_mean`` and ``running_var`` (the
     plotted curves), ``batch_mean`` and ``batch_var`` (the dots),
-    ``rms_error`` (a dict with the two tracking errors, also shown in ``readouts``).
+    ``rms_error`` (a dict with the two tracking errors, also shown in ``readout``).
     """
 
     figsize = (8.0, 3.4)
@@ -173,16 +173,8 @@ class BatchNormExplorer(Explorer):
             ax.set_ylabel(f"{what} of the feature")
             ax.legend(loc="upper right" if what == "variance" else "lower right", fontsize=8)
             ax.set_title(f"running {what} vs true {what}")
-        # the read-outs: a static label in the background and an animated number beside it
-        # (text is costly to draw, so only the digits are redrawn when a slider moves)
-        self.readouts = []
-        for ax, (x, y) in ((self.ax_m, (0.03, 0.95)), (self.ax_v, (0.52, 0.62))):
-            label = ax.text(x, y, "RMS error ", transform=ax.transAxes, ha="left", va="top", fontsize=10)
-            number = ax.annotate("", xy=(1, 0), xycoords=label, ha="left", va="bottom", fontsize=10,
-                                 fontweight="bold", color=COLORS["function"])
-            self.readouts.append(number)
-        self.animated = [self.dots_m, self.dots_v, self.true_m, self.true_v, self.line_m, self.line_v,
-                         *self.readouts]
+        self.animated = [self.dots_m, self.dots_v, self.true_m, self.true_v, self.line_m, self.line_v]
+        self.readout = W.HTML()
         self.controls["batch_size"] = W.SelectionSlider(options=list(BATCH_SIZES), value=self._initial[0],
                                                         description="batch size", continuous_update=True)
         self.controls["momentum"] = W.SelectionSlider(options=list(MOMENTA), value=self._initial[1],
@@ -200,5 +192,5 @@ class BatchNormExplorer(Explorer):
         err_m = float(np.sqrt(np.mean((self.running_mean - self.true_mean) ** 2)))
         err_v = float(np.sqrt(np.mean((self.running_var - self.true_var) ** 2)))
         self.rms_error = {"mean": err_m, "var": err_v}
-        self.readouts[0].set_text(f"{err_m:.3f}")
-        self.readouts[1].set_text(f"{err_v:.3f}")
+        self.readout.value = (f"batch size <b>{b}</b>, momentum <b>{m:g}</b>: RMS error of running_mean "
+                              f"<b>{err_m:.3f}</b>, of running_var <b>{err_v:.3f}</b> (against the true values)")

@@ -83,7 +83,7 @@ class InitExplorer(Explorer):
     ``max_depth``), ``activation`` and ``initializer`` (dropdowns).
 
     ``cache_size`` settings (activation, initializer, scale) keep their forward pass, about
-    ``max_depth * batch * width * 8`` bytes each (2.6 MB with the defaults).
+    ``max_depth * batch * width * 8`` bytes each (1.3 MB with the defaults).
 
     Read back for tests: ``edges`` (the bin edges), ``counts`` (one row of bin
     counts per shown layer), ``act_std`` and ``grad_std`` (per shown layer),
@@ -93,7 +93,7 @@ class InitExplorer(Explorer):
     figsize = (9.0, 4.4)
 
     def __init__(self, activation: str = "tanh", initializer: str = "xavier_normal", depth: int = 10,
-                 scale: float = 1.0, width: int = 128, batch: int = 128, max_depth: int = 20, bins: int = 40,
+                 scale: float = 1.0, width: int = 128, batch: int = 64, max_depth: int = 20, bins: int = 40,
                  seed: int = 0, cache_size: int = 12, **kwargs):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
@@ -289,11 +289,6 @@ class InitExplorer(Explorer):
         self.line_grad.set_data(layers, self.grad_std)
         w_std = self.weight_std(init, scale)
         self.readout.value = (
-            f"weight scale <b>{scale:.3g}</b>: std(W) = <b>{w_std:.3g}</b> &middot; {depth} layers of "
-            f"{self.width} units &middot; std of the last layer's activations <b>{self.act_std[-1]:.3g}</b> "
+            f"weight scale <b>{scale:.3g}</b>: std(W) = <b>{w_std:.3g}</b> &middot; {self.batch} inputs through "
+            f"{depth} layers of {self.width} units &middot; std of the last layer's activations <b>{self.act_std[-1]:.3g}</b> "
             f"&middot; std of the gradient reaching layer 1 <b>{self.grad_std[0]:.3g}</b>")
-
-    def control_box(self) -> W.Widget:
-        """The sliders and dropdowns in a row, the read-out below them."""
-        row = W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap"))
-        return W.VBox([row, self.readout])

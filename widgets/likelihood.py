@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 
 import ipywidgets as W
-import matplotlib as mpl
 import numpy as np
 
 import nnkernel as nk
@@ -175,18 +174,14 @@ class CoinExplorer(Explorer):
             (m,) = ax.plot([pm], [y], marker="*", ms=14, ls="none", color=COLORS["highlight"],
                            label=f"maximum, p = {pm:.3f}")
             self.max_markers.append(m)
-        self.cursors, self.markers, self.readouts = [], [], []
+        self.cursors, self.markers = [], []
         for ax in (self.ax_L, self.ax_l):
             # a drop line from the bottom of the axes up to the curve (it never crosses the read-out at the top)
             (cursor,) = ax.plot([self._initial, self._initial], [0.0, 0.0], color=COLORS["data"], ls="--", lw=1.0)
             (marker,) = ax.plot([self._initial], [0.0], marker="o", ms=8, ls="none", color=COLORS["data"],
                                 label="current p")
-            # no box around the read-out: it sits in an empty corner, and a box costs a millisecond a frame
-            text = ax.text(0.03, 0.95, "", transform=ax.transAxes, va="top", ha="left",
-                           fontsize=mpl.rcParams["legend.fontsize"])
             self.cursors.append(cursor)
             self.markers.append(marker)
-            self.readouts.append(text)
             ax.set_xlabel("bias of the coin, p = P(heads)")
             ax.set_xlim(0, 1)
         self.ax_L.set_ylabel("likelihood L(p)")
@@ -198,7 +193,8 @@ class CoinExplorer(Explorer):
         self.ax_l.set_title(f"Log-likelihood: max at p = {pm:.2f}")
         self.ax_L.legend(loc="center left")
         # no legend on the right: the left one explains the same symbols, and a drop line would cross it
-        self.animated = [*self.cursors, *self.markers, *self.readouts]
+        self.animated = [*self.cursors, *self.markers]
+        self.readout = W.HTML()
         self.controls["p"] = W.FloatSlider(value=self._initial, min=0.01, max=0.99, step=0.01, description="bias p",
                                            continuous_update=True, readout_format=".2f")
 
@@ -212,11 +208,10 @@ class CoinExplorer(Explorer):
                                          (self.current_likelihood, ll)):
             cursor.set_data([p, p], [ax.get_ylim()[0], y])
             marker.set_data([p], [y])
-        # one short line per panel: text is by far the dearest thing to redraw
         ratio = self.current_likelihood / self.max_likelihood
-        gap = ll - self.max_log_likelihood
-        self.readouts[0].set_text(f"L = {self.current_likelihood:.2e} = {ratio:.3g} × max")
-        self.readouts[1].set_text(f"ℓ = {ll:.3f} = max − {abs(gap):.3f}".replace("-", "−"))
+        gap = self.max_log_likelihood - ll
+        self.readout.value = (f"at p = <b>{p:.2f}</b>: L(p) = <b>{self.current_likelihood:.3e}</b> = {ratio:.3g} × "
+                              f"the maximum; ℓ(p) = <b>{ll:.3f}</b> = the maximum − {gap:.3f}").replace("-", "−")
 
 
 # ----------------------------------------------------------------------------- Gaussian noise
@@ -292,10 +287,6 @@ class GaussianNoiseExplorer(Explorer):
                                           label=r"mean NLL at the slider's $\sigma$")
         (self.min_marker,) = self.ax_n.plot([self.sample_mean], [0.0], marker="*", ms=14, ls="none",
                                             color=COLORS["highlight"], label="minimiser")
-        self.readout = self.ax_n.text(0.5, 0.97, "", transform=self.ax_n.transAxes, ha="center", va="top",
-                                      fontsize=mpl.rcParams["legend.fontsize"],
-                                      bbox=dict(boxstyle="round,pad=0.3", fc="white", ec=COLORS["reference"],
-                                                alpha=0.9))
         sig = np.linspace(lo_s, hi_s, 200)
         lows = np.array([self.nll_curve(s).min() for s in sig])
         bottom = float(lows.min())
@@ -306,7 +297,8 @@ class GaussianNoiseExplorer(Explorer):
         self.ax_n.set_ylabel("mean negative log-likelihood (nats)")
         self.ax_n.set_title("σ rescales and shifts the curve;\nits minimiser stays put")
         self.ax_n.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
-        self.animated = [self.density, self.line_nll, self.min_marker, self.readout]
+        self.animated = [self.density, self.line_nll, self.min_marker]
+        self.readout = W.HTML()
         self.controls["sigma"] = W.FloatSlider(value=self._initial, min=lo_s, max=hi_s, step=0.05,
                                                description="noise σ", continuous_update=True, readout_format=".2f")
 
@@ -322,4 +314,6 @@ class GaussianNoiseExplorer(Explorer):
         z = (self.t_grid - self.minimiser) / s
         self.density.set_ydata(np.exp(-0.5 * z * z) / (s * math.sqrt(2 * math.pi)))
         sign = "+" if self.shift >= 0 else "−"
-        self.readout.set_text(f"NLL = {self.scale:.3f}·MSE {sign} {abs(self.shift):.3f}")
+        self.readout.value = (f"σ = <b>{s:.2f}</b>: mean NLL = <b>{self.scale:.3f}</b> · MSE {sign} "
+                              f"<b>{abs(self.shift):.3f}</b>; minimised at ŷ = {self.minimiser:.3f} "
+                              f"(sample mean {self.sample_mean:.3f})")

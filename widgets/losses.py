@@ -303,7 +303,7 @@ class HuberExplorer(Explorer):
         self.ax_fit.set_title("Data with the MSE, MAE and Huber fits")
         #: a line of text beside the slider: the fitted line and the number of outliers (not drawn in the figure,
         #: where re-rendering text on every step would cost more than the rest of the update)
-        self.status = W.HTML()
+        self.readout = W.HTML()
         lo_exp, hi_exp = np.log10(lo), np.log10(hi)
         self.controls["delta"] = W.FloatLogSlider(value=self._delta0, base=10, min=lo_exp, max=hi_exp,
                                                   step=(hi_exp - lo_exp) / 200, description="delta δ",
@@ -333,9 +333,9 @@ class HuberExplorer(Explorer):
                                                             delta=delta)))
         self.res_in.set_data(self.residuals[inl], point_loss[inl])
         self.res_out.set_data(self.residuals[out], point_loss[out])
-        self.status.value = (f"Huber fit: <b>y = {self.coef[0]:.3f} + {self.coef[1]:.3f} x</b>; "
+        self.readout.value = (f"Huber fit: <b>y = {self.coef[0]:.3f} + {self.coef[1]:.3f} x</b>; "
                              f"<b>{int(out.sum())}</b> of {self.x.size} points have |r| &gt; δ")
 
     def control_box(self) -> W.Widget:
         """The delta slider, with the current fit and outlier count written beside it."""
-        return W.HBox([self.controls["delta"], self.status], layout=W.Layout(flex_flow="row wrap", align_items="center"))
+        return W.HBox([self.controls["delta"], self.readout], layout=W.Layout(flex_flow="row wrap", align_items="center"))

@@ -301,7 +301,7 @@ class OptimizerExplorer(Explorer):
     new surface resets it to the surface's own starting value), ``beta``
     (momentum for Momentum and Nesterov, beta for RMSProp, beta1 for Adam) and
     ``steps``.  The contours are drawn once per surface; only the paths, the
-    loss curves and the messages are redrawn when a slider moves.  After each
+    loss curves are redrawn when a slider moves; ``readout`` reports each path.  After each
     update ``trajectories`` maps each shown optimizer to its :class:`Trajectory`.
     """
 
@@ -337,15 +337,12 @@ class OptimizerExplorer(Explorer):
                                    wspace=0.28)
         self.ax_path, self.ax_loss = gs.subplots()
         ax = self.ax_path
-        self.lines, self.ends, self.curves, self.messages = {}, {}, {}, {}
-        for k, (name, label) in enumerate(OPTIMIZER_CHOICES.items()):
+        self.lines, self.ends, self.curves = {}, {}, {}
+        for name, label in OPTIMIZER_CHOICES.items():
             color = OPTIMIZER_COLORS[name]
             (self.lines[name],) = ax.plot([], [], "-o", color=color, lw=1.6, ms=2.2, label=label, zorder=3)
             (self.ends[name],) = ax.plot([], [], "o", color=color, mec="black", mew=0.8, ms=7, zorder=4)
             (self.curves[name],) = self.ax_loss.plot([], [], color=color, lw=1.8, label=label)
-            self.messages[name] = ax.text(0.02, 0.97 - 0.075 * k, "", transform=ax.transAxes, ha="left", va="top",
-                                          fontsize=9, color=color, fontweight="bold", zorder=6,
-                                          bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=color, alpha=0.9))
         self.start_marker, self.min_marker, self.saddle_marker = mark_points(ax, SURFACES[self._init["surface"]])
         ax.set_xlabel(r"first parameter $x$")
         ax.set_ylabel(r"second parameter $y$")
@@ -354,7 +351,7 @@ class OptimizerExplorer(Explorer):
         self.ax_loss.set_ylabel(r"$f(\theta_t) - f^*$")
         self.ax_loss.set_title("loss above the minimum")
         self._loss_legend, self._legend_for = None, None
-        self.animated = ([*self.lines.values(), *self.ends.values(), *self.curves.values(), *self.messages.values()])
+        self.animated = [*self.lines.values(), *self.ends.values(), *self.curves.values()]
 
         init = self._init
         self.controls["surface"] = W.Dropdown(options=[(s.label, k) for k, s in SURFACES.items()],
@@ -368,8 +365,9 @@ class OptimizerExplorer(Explorer):
         self.controls["steps"] = W.IntSlider(value=init["steps"], min=10, max=300, step=10, description="steps",
                                              continuous_update=True)
         self.controls["surface"].observe(self._on_surface, names="value")
-        #: one line per shown optimizer: where it ended, or the step at which it diverged
-        self.status = W.HTML()
+        #: one line per shown optimizer: where it ended, or the step at which it diverged (drawn by the
+        #: browser, not in the figure: a line of text costs Agg more than a trajectory)
+        self.readout = W.HTML()
 
     def _on_surface(self, change):
         # a new surface: start from its own learning rate (the update that follows draws once)
@@ -430,12 +428,12 @@ class OptimizerExplorer(Explorer):
                                                      fontsize=8, ncols=2) if chosen else None)
             self._legend_for = tuple(chosen)
             self.invalidate()
-        lines, row = [], 0
+        lines = []
         for name in OPTIMIZER_CHOICES:
             tr = self.trajectories.get(name)
-            line, end, curve, msg = self.lines[name], self.ends[name], self.curves[name], self.messages[name]
+            line, end, curve = self.lines[name], self.ends[name], self.curves[name]
             if tr is None:
-                for a in (line, end, curve, msg):
+                for a in (line, end, curve):
                     a.set_visible(False)
                 continue
             line.set_data(tr.path[:, 0], tr.path[:, 1])
@@ -445,21 +443,16 @@ class OptimizerExplorer(Explorer):
                 a.set_visible(True)
             label = OPTIMIZER_CHOICES[name]
             if tr.diverged:
-                text = f"{label} diverged at step {tr.diverged_at}"
-                msg.set_text(text)
-                msg.set_position((0.02, 0.97 - 0.085 * row))
-                msg.set_visible(True)
-                row += 1
-                lines.append(f"<span style='color:{OPTIMIZER_COLORS[name]}'><b>{text}</b></span>")
+                lines.append(f"<span style='color:{OPTIMIZER_COLORS[name]}'><b>{label} diverged at step "
+                             f"{tr.diverged_at}</b></span>")
             else:
-                msg.set_visible(False)
                 gap = float(tr.losses[-1] - s.f_min)
                 lines.append(f"<span style='color:{OPTIMIZER_COLORS[name]}'><b>{label}</b></span>: "
                              f"f − f* = {gap:.2e} after {tr.path.shape[0] - 1} steps")
-        self.status.value = "<br>".join(lines) if lines else "choose at least one optimizer"
+        self.readout.value = "<br>".join(lines) if lines else "choose at least one optimizer"
 
     def control_box(self) -> W.Widget:
         """Surface, learning rate, beta and steps on the left; the optimizers and the status line beside them."""
         sliders = W.VBox([self.controls[k] for k in ("surface", "lr", "beta", "steps")])
-        return W.HBox([sliders, self.controls["optimizers"], self.status],
+        return W.HBox([sliders, self.controls["optimizers"], self.readout],
                       layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
