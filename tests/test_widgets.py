@@ -43,7 +43,7 @@ def test_slider_moves_update_the_curves(explorer, name, param, value):
     np.testing.assert_allclose(explorer.line_f.get_ydata(), fn(explorer.z, **{param: value}), rtol=1e-12)
     np.testing.assert_allclose(explorer.line_d.get_ydata(), grad(explorer.z, **{param: value}), rtol=1e-12)
     assert not np.allclose(before, explorer.line_f.get_ydata())
-    assert f"{param} = {value:.2f}" in explorer.readout.value and explorer.ax_f.get_title() == REGISTRY[name].label
+    assert f"{param} = {value:.2f}".replace("-", "−") in explorer.readout.value and explorer.ax_f.get_title() == REGISTRY[name].label
 
 
 def test_sliders_follow_the_chosen_activation(explorer):
