@@ -1,0 +1,389 @@
+"""Activation functions and their derivatives.
+
+Every activation is a function ``NAME(z, **params)`` and its elementwise
+derivative ``NAME_grad(z, **params)`` (the derivative of the output with
+respect to the input at the same position).  Both compute in the namespace of
+``z`` (NumPy, CuPy or any array-API library) and are written so that inputs as
+large as +-1e4 give finite results without overflow warnings.
+
+At kinks the derivative takes PyTorch's convention (ReLU' (0) = 0,
+LeakyReLU'(0) = alpha, ELU'(0) = alpha).  ``REGISTRY`` describes each activation
+(parameters, range, properties) for tables and explorers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ._common import check_param, erfc, prepare, where
+
+__all__ = [
+    "linear", "linear_grad", "binary_step", "binary_step_grad", "sigmoid", "sigmoid_grad",
+    "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "prelu",
+    "prelu_grad", "elu", "elu_grad", "selu", "selu_grad", "softplus", "softplus_grad",
+    "swish", "swish_grad", "gelu", "gelu_grad", "gaussian", "gaussian_grad", "softmax",
+    "log_softmax", "softmax_jacobian", "maxout", "maxout_grad", "REGISTRY", "ActivationInfo",
+    "ParamSpec", "SELU_ALPHA", "SELU_LAMBDA",
+]
+
+#: SELU's constants (Klambauer et al. 2017), as PyTorch uses them.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_LAMBDA = 1.0507009873554804934193349852946
+
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+# ----------------------------------------------------------------------------- identity-like
+def linear(z, m=1.0):
+    """Linear (identity when m = 1): g(z) = m z."""
+    m = check_param("m", m, where="linear: ")
+    xp, (z,) = prepare(z)
+    return m * z
+
+
+def linear_grad(z, m=1.0):
+    """g'(z) = m, for every z."""
+    m = check_param("m", m, where="linear: ")
+    xp, (z,) = prepare(z)
+    return xp.full_like(z, m)
+
+
+def binary_step(z):
+    """Binary (Heaviside) step: g(z) = 1 if z >= 0 else 0."""
+    xp, (z,) = prepare(z)
+    return xp.astype(z >= 0, z.dtype)
+
+
+def binary_step_grad(z):
+    """g'(z) = 0 for z != 0 (undefined at 0, taken as 0): no gradient signal at all."""
+    xp, (z,) = prepare(z)
+    return xp.zeros_like(z)
+
+
+# ----------------------------------------------------------------------------- squashing
+def sigmoid(z):
+    """Logistic sigmoid: sigma(z) = 1 / (1 + e^{-z}), computed as e^{-|z|} ratios so it never overflows."""
+    xp, (z,) = prepare(z)
+    e = xp.exp(-xp.abs(z))
+    return where(z >= 0, 1.0, e, like=z) / (1.0 + e)
+
+
+def sigmoid_grad(z):
+    """sigma'(z) = sigma(z) (1 - sigma(z)), computed as e^{-|z|} / (1 + e^{-|z|})^2 to keep full accuracy in the tails."""
+    xp, (z,) = prepare(z)
+    e = xp.exp(-xp.abs(z))
+    d = 1.0 + e
+    return e / (d * d)
+
+
+def tanh(z):
+    """Hyperbolic tangent: tanh(z) = (e^z - e^{-z}) / (e^z + e^{-z})."""
+    xp, (z,) = prepare(z)
+    return xp.tanh(z)
+
+
+def tanh_grad(z):
+    """tanh'(z) = 1 - tanh(z)^2, computed as 4 e^{-2|z|} / (1 + e^{-2|z|})^2 (accurate in the tails)."""
+    xp, (z,) = prepare(z)
+    e = xp.exp(-2.0 * xp.abs(z))
+    d = 1.0 + e
+    return 4.0 * e / (d * d)
+
+
+# ----------------------------------------------------------------------------- rectifiers
+def relu(z):
+    """Rectified linear unit: g(z) = max(0, z)."""
+    xp, (z,) = prepare(z)
+    return xp.maximum(z, xp.zeros_like(z))
+
+
+def relu_grad(z):
+    """g'(z) = 1 if z > 0 else 0."""
+    xp, (z,) = prepare(z)
+    return xp.astype(z > 0, z.dtype)
+
+
+def _check_leak(alpha):
+    return check_param("alpha", alpha, 0.0, 1.0, high_open=True, where="leaky_relu: ")
+
+
+def leaky_relu(z, alpha=0.01):
+    """Leaky ReLU: g(z) = z if z > 0 else alpha z, with 0 <= alpha < 1."""
+    alpha = _check_leak(alpha)
+    xp, (z,) = prepare(z)
+    return where(z > 0, z, alpha * z, like=z)
+
+
+def leaky_relu_grad(z, alpha=0.01):
+    """g'(z) = 1 if z > 0 else alpha."""
+    alpha = _check_leak(alpha)
+    xp, (z,) = prepare(z)
+    return where(z > 0, 1.0, alpha, like=z)
+
+
+def _prelu_alpha(xp, alpha, z):
+    if isinstance(alpha, (int, float)):
+        return check_param("alpha", alpha, where="prelu: ")
+    _, (a,) = prepare(alpha)
+    if not bool(xp.all(xp.isfinite(a))):
+        raise ValueError("prelu: alpha must be finite")
+    try:
+        xp.broadcast_arrays(a, z)
+    except Exception:
+        raise ValueError(f"prelu: alpha of shape {tuple(a.shape)} does not broadcast against z of shape {tuple(z.shape)}") from None
+    return a
+
+
+def prelu(z, alpha=0.25):
+    """Parametric ReLU: g(z) = z if z > 0 else alpha z, alpha learned (a number or an array broadcast over z)."""
+    xp, (z,) = prepare(z)
+    a = _prelu_alpha(xp, alpha, z)
+    return xp.where(z > 0, z, a * z)
+
+
+def prelu_grad(z, alpha=0.25):
+    """dg/dz = 1 if z > 0 else alpha."""
+    xp, (z,) = prepare(z)
+    a = _prelu_alpha(xp, alpha, z)
+    return xp.where(z > 0, xp.ones_like(z), a * xp.ones_like(z))
+
+
+def _check_elu(alpha):
+    return check_param("alpha", alpha, 0.0, low_open=True, where="elu: ")
+
+
+def elu(z, alpha=1.0):
+    """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1), with alpha > 0."""
+    alpha = _check_elu(alpha)
+    xp, (z,) = prepare(z)
+    neg = xp.minimum(z, xp.zeros_like(z))
+    return where(z > 0, z, alpha * xp.expm1(neg), like=z)
+
+
+def elu_grad(z, alpha=1.0):
+    """g'(z) = 1 if z > 0 else alpha e^z (= g(z) + alpha)."""
+    alpha = _check_elu(alpha)
+    xp, (z,) = prepare(z)
+    neg = xp.minimum(z, xp.zeros_like(z))
+    return where(z > 0, 1.0, alpha * xp.exp(neg), like=z)
+
+
+def selu(z):
+    """Scaled ELU: g(z) = lambda z if z > 0 else lambda alpha (e^z - 1), alpha ~ 1.6733, lambda ~ 1.0507."""
+    return SELU_LAMBDA * elu(z, SELU_ALPHA)
+
+
+def selu_grad(z):
+    """g'(z) = lambda if z > 0 else lambda alpha e^z."""
+    return SELU_LAMBDA * elu_grad(z, SELU_ALPHA)
+
+
+def softplus(z):
+    """Softplus: g(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{-|z|})."""
+    xp, (z,) = prepare(z)
+    return xp.maximum(z, xp.zeros_like(z)) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def softplus_grad(z):
+    """g'(z) = sigma(z), the logistic sigmoid."""
+    return sigmoid(z)
+
+
+# ----------------------------------------------------------------------------- smooth, non-monotonic
+def _check_beta(beta):
+    return check_param("beta", beta, 0.0, where="swish: ")
+
+
+def swish(z, beta=1.0):
+    """Swish: g(z) = z sigma(beta z), beta >= 0 (beta = 1 is SiLU)."""
+    beta = _check_beta(beta)
+    xp, (z,) = prepare(z)
+    return z * sigmoid(beta * z)
+
+
+def swish_grad(z, beta=1.0):
+    """g'(z) = s + beta z s (1 - s), with s = sigma(beta z)."""
+    beta = _check_beta(beta)
+    xp, (z,) = prepare(z)
+    bz = beta * z
+    return sigmoid(bz) + bz * sigmoid_grad(bz)
+
+
+def gelu(z):
+    """Gaussian error linear unit (exact form): g(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2.
+
+    Phi is computed as erfc(-z / sqrt 2) / 2, which keeps full accuracy in the negative tail.
+    """
+    xp, (z,) = prepare(z)
+    return 0.5 * z * erfc(-z / _SQRT_2)
+
+
+def gelu_grad(z):
+    """g'(z) = Phi(z) + z phi(z), phi the standard normal density."""
+    xp, (z,) = prepare(z)
+    return 0.5 * erfc(-z / _SQRT_2) + z * _INV_SQRT_2PI * xp.exp(-0.5 * z * z)
+
+
+def gaussian(z):
+    """Gaussian (radial) activation: g(z) = e^{-z^2}."""
+    xp, (z,) = prepare(z)
+    return xp.exp(-(z * z))
+
+
+def gaussian_grad(z):
+    """g'(z) = -2 z e^{-z^2}."""
+    xp, (z,) = prepare(z)
+    return -2.0 * z * xp.exp(-(z * z))
+
+
+# ----------------------------------------------------------------------------- vector-valued
+def softmax(z, axis=-1):
+    """Softmax: s_i = e^{z_i} / sum_j e^{z_j}, computed after subtracting max_j z_j."""
+    xp, (z,) = prepare(z)
+    e = xp.exp(z - xp.max(z, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(z, axis=-1):
+    """Log-softmax: log s_i = z_i - m - log sum_j e^{z_j - m}, m = max_j z_j."""
+    xp, (z,) = prepare(z)
+    shifted = z - xp.max(z, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
+def softmax_jacobian(z):
+    """Jacobian of softmax over the last axis: J_ij = s_i (delta_ij - s_j) = diag(s) - s s^T.
+
+    For ``z`` of shape (..., n) the result has shape (..., n, n).
+    """
+    xp, (z,) = prepare(z)
+    s = softmax(z, axis=-1)
+    n = z.shape[-1]
+    eye = xp.eye(n, dtype=z.dtype, device=getattr(z, "device", None))
+    return s[..., :, None] * (eye - s[..., None, :])
+
+
+def _groups(xp, z, k, who):
+    try:
+        ok = not isinstance(k, bool) and float(k) == int(k) and int(k) >= 1
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{who}: k must be a positive integer, got {k!r}")
+    k = int(k)
+    if z.ndim == 0:
+        raise ValueError(f"{who}: z needs at least one axis to group, got a scalar")
+    n = z.shape[-1]
+    if n % k != 0:
+        raise ValueError(f"{who}: the last axis of z (size {n}) must be divisible by k={k}")
+    return xp.reshape(z, (*z.shape[:-1], n // k, k)), k
+
+
+def maxout(z, k):
+    """Maxout: the maximum over consecutive groups of k units on the last axis, shape (..., n/k)."""
+    xp, (z,) = prepare(z)
+    g, _ = _groups(xp, z, k, "maxout")
+    return xp.max(g, axis=-1)
+
+
+def maxout_grad(z, k):
+    """d maxout / dz: 1 at each group's (first) maximum, 0 elsewhere; shape of z."""
+    xp, (z,) = prepare(z)
+    g, k = _groups(xp, z, k, "maxout")
+    idx = xp.argmax(g, axis=-1, keepdims=True)
+    mask = xp.astype(xp.arange(k, device=getattr(z, "device", None)) == idx, z.dtype)
+    return xp.reshape(mask, z.shape)
+
+
+# ----------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class ParamSpec:
+    """A parameter of an activation: its default, the values it may take, and a slider range."""
+
+    name: str
+    default: float
+    valid: str
+    slider: tuple  # (min, max, step)
+
+
+@dataclass(frozen=True)
+class ActivationInfo:
+    """What the book and the explorers need to know about one activation."""
+
+    name: str
+    label: str
+    fn: object
+    grad: object
+    formula: str
+    derivative: str
+    output_range: str
+    monotonic: bool
+    zero_centred: bool
+    saturating: str
+    use: str
+    params: tuple = field(default_factory=tuple)
+    elementwise: bool = True
+
+    def __call__(self, z, **params):
+        return self.fn(z, **params)
+
+    @property
+    def defaults(self):
+        return {p.name: p.default for p in self.params}
+
+
+def _info(name, label, formula, derivative, rng, mono, zc, sat, use, params=(), elementwise=True, grad=None):
+    fn = globals()[name]
+    g = grad if grad is not None else globals().get(f"{name}_grad")
+    return ActivationInfo(name, label, fn, g, formula, derivative, rng, mono, zc, sat, use, tuple(params), elementwise)
+
+
+_ALPHA_LEAK = ParamSpec("alpha", 0.01, "0 <= alpha < 1", (0.0, 0.5, 0.01))
+_ALPHA_PRELU = ParamSpec("alpha", 0.25, "any real, learned", (-0.5, 1.0, 0.01))
+_ALPHA_ELU = ParamSpec("alpha", 1.0, "alpha > 0", (0.05, 3.0, 0.05))
+_BETA_SWISH = ParamSpec("beta", 1.0, "beta >= 0", (0.0, 5.0, 0.1))
+
+#: name -> ActivationInfo, in the order the chapter teaches them.
+REGISTRY = {
+    info.name: info
+    for info in [
+        _info("linear", "Linear", r"m z", r"m", "(-inf, inf)", True, True, "no",
+              "output layer of a regression model", [ParamSpec("m", 1.0, "any real", (-2.0, 2.0, 0.1))]),
+        _info("binary_step", "Binary step", r"1 \text{ if } z \ge 0 \text{ else } 0", r"0", "{0, 1}", True, False,
+              "both sides", "perceptrons; not trainable by gradient descent"),
+        _info("sigmoid", "Sigmoid", r"\frac{1}{1+e^{-z}}", r"\sigma(z)(1-\sigma(z))", "(0, 1)", True, False,
+              "both sides", "output of a binary classifier"),
+        _info("tanh", "Tanh", r"\tanh z", r"1-\tanh^2 z", "(-1, 1)", True, True, "both sides",
+              "hidden layers of small or recurrent networks"),
+        _info("relu", "ReLU", r"\max(0, z)", r"1 \text{ if } z>0 \text{ else } 0", "[0, inf)", True, False,
+              "negative side", "default for hidden layers"),
+        _info("leaky_relu", "Leaky ReLU", r"z \text{ if } z>0 \text{ else } \alpha z",
+              r"1 \text{ if } z>0 \text{ else } \alpha", "(-inf, inf)", True, False, "no",
+              "hidden layers where ReLU units die", [_ALPHA_LEAK]),
+        _info("prelu", "PReLU", r"z \text{ if } z>0 \text{ else } \alpha z",
+              r"1 \text{ if } z>0 \text{ else } \alpha", "(-inf, inf)", True, False, "no",
+              "deep convolutional networks (alpha learned)", [_ALPHA_PRELU]),
+        _info("elu", "ELU", r"z \text{ if } z>0 \text{ else } \alpha(e^z-1)",
+              r"1 \text{ if } z>0 \text{ else } \alpha e^z", "(-alpha, inf)", True, False, "negative side",
+              "hidden layers; smoother than ReLU, mean nearer zero", [_ALPHA_ELU]),
+        _info("selu", "SELU", r"\lambda z \text{ if } z>0 \text{ else } \lambda\alpha(e^z-1)",
+              r"\lambda \text{ if } z>0 \text{ else } \lambda\alpha e^z", "(-lambda alpha, inf)", True, True,
+              "negative side", "self-normalising dense networks with LeCun-normal weights"),
+        _info("softplus", "Softplus", r"\log(1+e^z)", r"\sigma(z)", "(0, inf)", True, False, "negative side",
+              "a smooth ReLU; positive outputs such as scales"),
+        _info("swish", "Swish", r"z\,\sigma(\beta z)", r"s + \beta z s(1-s),\ s=\sigma(\beta z)",
+              "[a negative minimum, inf)", False, False, "negative side",
+              "deep networks (SiLU when beta = 1)", [_BETA_SWISH]),
+        _info("gelu", "GELU", r"z\,\Phi(z)", r"\Phi(z) + z\,\varphi(z)", "[a negative minimum, inf)", False, False,
+              "negative side", "transformers"),
+        _info("gaussian", "Gaussian", r"e^{-z^2}", r"-2z\,e^{-z^2}", "(0, 1]", False, False, "both sides",
+              "radial-basis-function networks"),
+        _info("softmax", "Softmax", r"\frac{e^{z_i}}{\sum_j e^{z_j}}", r"s_i(\delta_{ij}-s_j)",
+              "(0, 1), summing to 1", True, False, "both sides", "output of a multi-class classifier",
+              elementwise=False, grad=softmax_jacobian),
+        _info("maxout", "Maxout", r"\max_{j \in \text{group}} z_j", r"1 \text{ at the group's maximum, else } 0",
+              "(-inf, inf)", True, False, "no", "networks with dropout (learns its own activation)",
+              [ParamSpec("k", 2, "a positive integer dividing the last axis", (1, 8, 1))], elementwise=False),
+    ]
+}

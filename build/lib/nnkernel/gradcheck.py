@@ -1,0 +1,66 @@
+"""Gradient checking by central finite differences.
+
+The central difference (f(x + h e_i) - f(x - h e_i)) / (2 h) approximates the
+partial derivative df/dx_i with an error of order h^2, so in float64 with
+h ~ 1e-6 it agrees with a correct analytic gradient to about 1e-8 or better.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import backend
+
+
+@dataclass(frozen=True)
+class GradcheckResult:
+    """The outcome of comparing an analytic gradient with finite differences."""
+
+    max_abs_error: float
+    max_rel_error: float
+    ok: bool
+
+    def __bool__(self):
+        return self.ok
+
+
+def numerical_gradient(f, x, h=1e-6):
+    """Central-difference gradient of a scalar function ``f`` at ``x`` (one pair of calls per element)."""
+    x0 = np.array(backend.to_numpy(x), dtype=np.float64)
+    grad = np.zeros_like(x0)
+    flat, gflat = x0.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        orig = flat[i]
+        flat[i] = orig + h
+        up = float(backend.to_numpy(f(backend.asarray(x0.copy()))))
+        flat[i] = orig - h
+        down = float(backend.to_numpy(f(backend.asarray(x0.copy()))))
+        flat[i] = orig
+        gflat[i] = (up - down) / (2 * h)
+    return grad
+
+
+def numerical_derivative(f, x, h=1e-6):
+    """Central-difference derivative of an elementwise function ``f``, all elements at once."""
+    x0 = np.asarray(backend.to_numpy(x), dtype=np.float64)
+    up = backend.to_numpy(f(backend.asarray(x0 + h)))
+    down = backend.to_numpy(f(backend.asarray(x0 - h)))
+    return (np.asarray(up) - np.asarray(down)) / (2 * h)
+
+
+def gradcheck(f, grad, x, *, elementwise=False, h=1e-6, rtol=1e-5, atol=1e-7):
+    """Compare ``grad(x)`` with the finite-difference gradient of ``f`` at ``x``.
+
+    ``f`` is scalar-valued (a loss), or elementwise when ``elementwise=True``
+    (an activation, whose derivative is compared position by position).
+    Passes when |analytic - numeric| <= atol + rtol |numeric| everywhere.
+    """
+    numeric = numerical_derivative(f, x, h) if elementwise else numerical_gradient(f, x, h)
+    analytic = np.asarray(backend.to_numpy(grad(x)), dtype=np.float64)
+    if analytic.shape != numeric.shape:
+        raise ValueError(f"gradcheck: analytic gradient has shape {analytic.shape}, expected {numeric.shape}")
+    err = np.abs(analytic - numeric)
+    rel = err / np.maximum(np.abs(numeric), 1e-300)
+    ok = bool(np.all(err <= atol + rtol * np.abs(numeric)))
+    return GradcheckResult(float(err.max(initial=0.0)), float(np.where(err > 0, rel, 0.0).max(initial=0.0)), ok)

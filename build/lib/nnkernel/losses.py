@@ -1,0 +1,384 @@
+"""Loss functions and their gradients.
+
+Every loss is ``NAME(y_true, y_pred, reduction="mean", **params)``:
+
+* ``reduction="none"`` gives the per-example losses (per element for the
+  regression and binary losses, per row for the class-axis losses, which sum
+  over the last axis);
+* ``"mean"`` averages them (the *cost* of a batch), ``"sum"`` adds them.
+
+``NAME_grad(y_true, y_pred, **params)`` is the gradient of the mean-reduced
+loss with respect to ``y_pred``, the same shape as ``y_pred``.
+
+Conventions follow PyTorch where it has the loss: logarithms of probabilities
+are clamped at -100 (so a probability of exactly 0 gives a large, finite loss)
+and the binary cross-entropy gradient divides by max(p (1 - p), 1e-12).
+"""
+from __future__ import annotations
+
+from ._common import check_param, prepare, where
+
+__all__ = [
+    "mean_error", "mean_error_grad", "mse", "mse_grad", "mae", "mae_grad", "rmse", "rmse_grad",
+    "msle", "msle_grad", "huber", "huber_grad", "log_cosh", "log_cosh_grad",
+    "binary_cross_entropy", "binary_cross_entropy_grad", "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_grad", "hinge", "hinge_grad", "squared_hinge",
+    "squared_hinge_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad",
+    "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad", "kl_divergence",
+    "kl_divergence_grad", "LOSSES",
+]
+
+LOG_CLAMP = -100.0  # PyTorch's floor for log(p) in binary_cross_entropy
+GRAD_EPS = 1e-12  # floor for p (1 - p) in the BCE gradient (PyTorch's is this value rounded to float32)
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ----------------------------------------------------------------------------- checks
+def _pair(name, y_true, y_pred):
+    xp, (t, p) = prepare(y_true, y_pred)
+    if tuple(t.shape) != tuple(p.shape):
+        raise ValueError(
+            f"{name}: y_true has shape {tuple(t.shape)} but y_pred has shape {tuple(p.shape)}; "
+            "they must match (one target per prediction)"
+        )
+    return xp, t, p
+
+
+def _check_finite(xp, name, **arrays):
+    for label, a in arrays.items():
+        if not bool(xp.all(xp.isfinite(a))):
+            raise ValueError(f"{name}: {label} contains NaN or infinite values")
+
+
+def _check_probs(xp, name, **arrays):
+    for label, a in arrays.items():
+        if not bool(xp.all((a >= 0) & (a <= 1))):
+            lo, hi = float(xp.min(a)), float(xp.max(a))
+            raise ValueError(
+                f"{name}: {label} must be probabilities in [0, 1], got values from {lo:g} to {hi:g}"
+                + ("; if these are logits, use binary_cross_entropy_with_logits"
+                   if name == "binary_cross_entropy" and label == "y_pred" else
+                   "; if these are -1/+1 labels, map them with y = (y + 1) / 2"
+                   if label == "y_true" and "binary" in name and lo == -1 else
+                   "; apply softmax to logits first" if label == "y_pred" else "")
+            )
+
+
+def _check_signs(xp, name, t):
+    is_pm1 = (t == 1) | (t == -1)
+    if bool(xp.all(is_pm1)):
+        return
+    if bool(xp.all((t == 0) | (t == 1))):
+        raise ValueError(
+            f"{name}: targets must be -1 or +1, but these are 0/1 labels; map them with y = 2 * y - 1"
+        )
+    raise ValueError(f"{name}: targets must be -1 or +1")
+
+
+def _reduce(xp, name, losses, reduction):
+    if reduction == "none":
+        return losses
+    if reduction == "mean":
+        return xp.mean(losses)
+    if reduction == "sum":
+        return xp.sum(losses)
+    raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+
+
+def _size(a):
+    n = 1
+    for s in a.shape:
+        n *= int(s)
+    return n
+
+
+def _rows(a):
+    """Number of examples for a class-axis loss: every axis but the last."""
+    n = 1
+    for s in a.shape[:-1]:
+        n *= int(s)
+    return n
+
+
+def _log(xp, p):
+    """log p clamped at -100 (finite at p = 0), as PyTorch's BCE does."""
+    with_zero = xp.where(p > 0, p, xp.ones_like(p))
+    return xp.where(p > 0, xp.maximum(xp.log(with_zero), xp.full_like(p, LOG_CLAMP)), xp.full_like(p, LOG_CLAMP))
+
+
+# ----------------------------------------------------------------------------- regression
+def mean_error(y_true, y_pred, reduction="mean"):
+    """Mean error: mean of (y - y_hat).  Positive and negative errors cancel: a diagnostic of bias, not a loss."""
+    xp, t, p = _pair("mean_error", y_true, y_pred)
+    return _reduce(xp, "mean_error", t - p, reduction)
+
+
+def mean_error_grad(y_true, y_pred):
+    """d/d y_hat of mean(y - y_hat) = -1/N everywhere: it never depends on how wrong the prediction is."""
+    xp, t, p = _pair("mean_error", y_true, y_pred)
+    return xp.full_like(p, -1.0 / _size(p))
+
+
+def mse(y_true, y_pred, reduction="mean"):
+    """Mean squared error: mean of (y - y_hat)^2."""
+    xp, t, p = _pair("mse", y_true, y_pred)
+    r = p - t
+    return _reduce(xp, "mse", r * r, reduction)
+
+
+def mse_grad(y_true, y_pred):
+    """d MSE / d y_hat = 2 (y_hat - y) / N."""
+    xp, t, p = _pair("mse", y_true, y_pred)
+    return (2.0 / _size(p)) * (p - t)
+
+
+def mae(y_true, y_pred, reduction="mean"):
+    """Mean absolute error: mean of |y - y_hat|."""
+    xp, t, p = _pair("mae", y_true, y_pred)
+    return _reduce(xp, "mae", xp.abs(p - t), reduction)
+
+
+def mae_grad(y_true, y_pred):
+    """d MAE / d y_hat = sign(y_hat - y) / N (0 where they are equal)."""
+    xp, t, p = _pair("mae", y_true, y_pred)
+    return xp.sign(p - t) / _size(p)
+
+
+def rmse(y_true, y_pred, reduction="mean"):
+    """Root mean squared error: sqrt(mean (y - y_hat)^2), in the units of y.
+
+    It is the root of a mean, not a mean of per-example losses: ``"none"`` gives
+    each example's own RMSE, |y - y_hat|, and ``"sum"`` is refused.
+    """
+    xp, t, p = _pair("rmse", y_true, y_pred)
+    if reduction == "sum":
+        raise ValueError("rmse: reduction='sum' has no meaning for a root of a mean; use 'mean' or 'none'")
+    if reduction == "none":
+        return xp.abs(p - t)
+    return xp.sqrt(_reduce(xp, "rmse", (p - t) * (p - t), reduction))
+
+
+def rmse_grad(y_true, y_pred):
+    """d RMSE / d y_hat = (y_hat - y) / (N RMSE); 0 when every prediction is exact."""
+    xp, t, p = _pair("rmse", y_true, y_pred)
+    r = p - t
+    root = xp.sqrt(xp.mean(r * r))
+    denom = _size(p) * root
+    return where(denom > 0, r / xp.where(denom > 0, denom, xp.ones_like(denom)), 0.0, like=r)
+
+
+def _check_log_domain(xp, name, t, p):
+    for label, a in (("y_true", t), ("y_pred", p)):
+        if not bool(xp.all(a > -1)):
+            raise ValueError(f"{name}: {label} must be greater than -1 (log(1 + y) is taken), got {float(xp.min(a)):g}")
+
+
+def msle(y_true, y_pred, reduction="mean"):
+    """Mean squared logarithmic error: mean of (log(1 + y) - log(1 + y_hat))^2, for y, y_hat > -1."""
+    xp, t, p = _pair("msle", y_true, y_pred)
+    _check_log_domain(xp, "msle", t, p)
+    d = xp.log1p(p) - xp.log1p(t)
+    return _reduce(xp, "msle", d * d, reduction)
+
+
+def msle_grad(y_true, y_pred):
+    """d MSLE / d y_hat = 2 (log(1 + y_hat) - log(1 + y)) / ((1 + y_hat) N)."""
+    xp, t, p = _pair("msle", y_true, y_pred)
+    _check_log_domain(xp, "msle", t, p)
+    return (2.0 / _size(p)) * (xp.log1p(p) - xp.log1p(t)) / (1.0 + p)
+
+
+def _check_delta(delta):
+    return check_param("delta", delta, 0.0, low_open=True, where="huber: ")
+
+
+def huber(y_true, y_pred, reduction="mean", delta=1.0):
+    """Huber loss, r = y_hat - y: r^2 / 2 if |r| <= delta, else delta (|r| - delta / 2)."""
+    delta = _check_delta(delta)
+    xp, t, p = _pair("huber", y_true, y_pred)
+    a = xp.abs(p - t)
+    losses = where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta), like=a)
+    return _reduce(xp, "huber", losses, reduction)
+
+
+def huber_grad(y_true, y_pred, delta=1.0):
+    """d Huber / d y_hat = clip(y_hat - y, -delta, delta) / N."""
+    delta = _check_delta(delta)
+    xp, t, p = _pair("huber", y_true, y_pred)
+    return xp.clip(p - t, -delta, delta) / _size(p)
+
+
+def log_cosh(y_true, y_pred, reduction="mean"):
+    """Log-cosh loss: mean of log(cosh(y_hat - y)), computed as |r| + log1p(e^{-2|r|}) - log 2."""
+    xp, t, p = _pair("log_cosh", y_true, y_pred)
+    a = xp.abs(p - t)
+    losses = a + xp.log1p(xp.exp(-2.0 * a)) - 0.6931471805599453
+    return _reduce(xp, "log_cosh", losses, reduction)
+
+
+def log_cosh_grad(y_true, y_pred):
+    """d log-cosh / d y_hat = tanh(y_hat - y) / N."""
+    xp, t, p = _pair("log_cosh", y_true, y_pred)
+    return xp.tanh(p - t) / _size(p)
+
+
+# ----------------------------------------------------------------------------- binary classification
+def binary_cross_entropy(y_true, y_pred, reduction="mean"):
+    """Binary cross-entropy on probabilities: -(y log p + (1 - y) log(1 - p)), logs clamped at -100."""
+    xp, t, p = _pair("binary_cross_entropy", y_true, y_pred)
+    _check_finite(xp, "binary_cross_entropy", y_true=t, y_pred=p)
+    _check_probs(xp, "binary_cross_entropy", y_true=t, y_pred=p)
+    losses = -(t * _log(xp, p) + (1.0 - t) * _log(xp, 1.0 - p))
+    return _reduce(xp, "binary_cross_entropy", losses, reduction)
+
+
+def binary_cross_entropy_grad(y_true, y_pred):
+    """d BCE / d p = (p - y) / (p (1 - p) N), with p (1 - p) floored at 1e-12."""
+    xp, t, p = _pair("binary_cross_entropy", y_true, y_pred)
+    _check_probs(xp, "binary_cross_entropy", y_true=t, y_pred=p)
+    denom = xp.maximum(p * (1.0 - p), xp.full_like(p, GRAD_EPS))
+    return (p - t) / denom / _size(p)
+
+
+def binary_cross_entropy_with_logits(y_true, y_pred, reduction="mean"):
+    """Binary cross-entropy on a logit z: max(z, 0) - z y + log(1 + e^{-|z|}) (= BCE(y, sigma(z)))."""
+    xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
+    _check_finite(xp, "binary_cross_entropy_with_logits", y_true=t, y_pred=z)
+    _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
+    losses = xp.maximum(z, xp.zeros_like(z)) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
+    return _reduce(xp, "binary_cross_entropy_with_logits", losses, reduction)
+
+
+def binary_cross_entropy_with_logits_grad(y_true, y_pred):
+    """d BCE / d z = (sigma(z) - y) / N: prediction minus target."""
+    from .activations import sigmoid
+
+    xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
+    _check_finite(xp, "binary_cross_entropy_with_logits", y_true=t, y_pred=z)
+    _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
+    return (sigmoid(z) - t) / _size(z)
+
+
+def hinge(y_true, y_pred, reduction="mean"):
+    """Hinge loss with targets y in {-1, +1}: max(0, 1 - y y_hat); range [0, inf)."""
+    xp, t, p = _pair("hinge", y_true, y_pred)
+    _check_signs(xp, "hinge", t)
+    m = 1.0 - t * p
+    return _reduce(xp, "hinge", xp.maximum(m, xp.zeros_like(m)), reduction)
+
+
+def hinge_grad(y_true, y_pred):
+    """d hinge / d y_hat = -y / N where the margin y y_hat < 1, else 0."""
+    xp, t, p = _pair("hinge", y_true, y_pred)
+    _check_signs(xp, "hinge", t)
+    return where(t * p < 1.0, -t, 0.0, like=p) / _size(p)
+
+
+def squared_hinge(y_true, y_pred, reduction="mean"):
+    """Squared hinge loss with targets in {-1, +1}: max(0, 1 - y y_hat)^2."""
+    xp, t, p = _pair("squared_hinge", y_true, y_pred)
+    _check_signs(xp, "squared_hinge", t)
+    m = xp.maximum(1.0 - t * p, xp.zeros_like(p))
+    return _reduce(xp, "squared_hinge", m * m, reduction)
+
+
+def squared_hinge_grad(y_true, y_pred):
+    """d / d y_hat = -2 y max(0, 1 - y y_hat) / N."""
+    xp, t, p = _pair("squared_hinge", y_true, y_pred)
+    _check_signs(xp, "squared_hinge", t)
+    m = xp.maximum(1.0 - t * p, xp.zeros_like(p))
+    return -2.0 * t * m / _size(p)
+
+
+# ----------------------------------------------------------------------------- multi-class
+def _class_axis(name, xp, p):
+    if p.ndim == 0:
+        raise ValueError(f"{name}: y_pred needs a class axis (the last axis), got a scalar")
+
+
+def categorical_cross_entropy(y_true, y_pred, reduction="mean"):
+    """Categorical cross-entropy: -sum_c y_c log p_c over the last axis (one-hot y, probabilities p)."""
+    name = "categorical_cross_entropy"
+    xp, t, p = _pair(name, y_true, y_pred)
+    _class_axis(name, xp, p)
+    _check_finite(xp, name, y_true=t, y_pred=p)
+    _check_probs(xp, name, y_true=t, y_pred=p)
+    losses = -xp.sum(t * _log(xp, p), axis=-1)
+    return _reduce(xp, name, losses, reduction)
+
+
+def categorical_cross_entropy_grad(y_true, y_pred):
+    """d CCE / d p_c = -y_c / (p_c N), N the number of examples (p floored at 1e-12)."""
+    name = "categorical_cross_entropy"
+    xp, t, p = _pair(name, y_true, y_pred)
+    _class_axis(name, xp, p)
+    _check_probs(xp, name, y_true=t, y_pred=p)
+    return -t / xp.maximum(p, xp.full_like(p, GRAD_EPS)) / _rows(p)
+
+
+def _labels(name, y_true, y_pred):
+    xp, (p,) = prepare(y_pred)
+    _class_axis(name, xp, p)
+    labels = y_true if hasattr(y_true, "shape") else xp.asarray(y_true)
+    if tuple(labels.shape) != tuple(p.shape[:-1]):
+        raise ValueError(
+            f"{name}: y_true (integer labels) has shape {tuple(labels.shape)} but y_pred has shape "
+            f"{tuple(p.shape)}; labels need the shape of y_pred without its last (class) axis"
+        )
+    k = p.shape[-1]
+    if xp.isdtype(labels.dtype, "real floating"):
+        if not bool(xp.all(xp.round(labels) == labels)):
+            raise ValueError(f"{name}: y_true must hold integer class labels 0..{k - 1}")
+        labels = xp.astype(labels, xp.int64)
+    if not bool(xp.all((labels >= 0) & (labels < k))):
+        raise ValueError(f"{name}: labels must be in 0..{k - 1} for {k} classes")
+    onehot = xp.astype(labels[..., None] == xp.arange(k, device=getattr(p, "device", None)), p.dtype)
+    return xp, onehot, p
+
+
+def sparse_categorical_cross_entropy(y_true, y_pred, reduction="mean"):
+    """Sparse categorical cross-entropy: -log p_{y} for an integer label y (probabilities p)."""
+    name = "sparse_categorical_cross_entropy"
+    xp, onehot, p = _labels(name, y_true, y_pred)
+    _check_finite(xp, name, y_pred=p)
+    _check_probs(xp, name, y_pred=p)
+    return _reduce(xp, name, -xp.sum(onehot * _log(xp, p), axis=-1), reduction)
+
+
+def sparse_categorical_cross_entropy_grad(y_true, y_pred):
+    """d / d p_c = -1 / (p_y N) for c = y, 0 for the other classes."""
+    name = "sparse_categorical_cross_entropy"
+    xp, onehot, p = _labels(name, y_true, y_pred)
+    _check_probs(xp, name, y_pred=p)
+    return -onehot / xp.maximum(p, xp.full_like(p, GRAD_EPS)) / _rows(p)
+
+
+def kl_divergence(y_true, y_pred, reduction="mean"):
+    """Kullback-Leibler divergence KL(p || q) = sum_c p_c log(p_c / q_c), p = y_true, q = y_pred (0 log 0 = 0)."""
+    name = "kl_divergence"
+    xp, p, q = _pair(name, y_true, y_pred)
+    _class_axis(name, xp, q)
+    _check_finite(xp, name, y_true=p, y_pred=q)
+    _check_probs(xp, name, y_true=p, y_pred=q)
+    terms = xp.where(p > 0, p * (_log(xp, p) - _log(xp, q)), xp.zeros_like(p))
+    return _reduce(xp, name, xp.sum(terms, axis=-1), reduction)
+
+
+def kl_divergence_grad(y_true, y_pred):
+    """d KL(p || q) / d q_c = -p_c / (q_c N) (q floored at 1e-12)."""
+    name = "kl_divergence"
+    xp, p, q = _pair(name, y_true, y_pred)
+    _class_axis(name, xp, q)
+    _check_probs(xp, name, y_true=p, y_pred=q)
+    return -p / xp.maximum(q, xp.full_like(q, GRAD_EPS)) / _rows(q)
+
+
+#: name -> (loss, gradient), for tables and tests.
+LOSSES = {
+    name: (globals()[name], globals()[f"{name}_grad"])
+    for name in [
+        "mean_error", "mse", "mae", "rmse", "msle", "huber", "log_cosh", "binary_cross_entropy",
+        "binary_cross_entropy_with_logits", "hinge", "squared_hinge", "categorical_cross_entropy",
+        "sparse_categorical_cross_entropy", "kl_divergence",
+    ]
+}

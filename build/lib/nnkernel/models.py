@@ -1,0 +1,183 @@
+"""Models built from layers, and the training loop.
+
+The training recipe every chapter uses: initialize, then for each mini-batch
+run forward, compute the cost, backpropagate, and update the parameters.
+Batch, mini-batch and stochastic gradient descent differ only by ``batch_size``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from . import losses as _losses
+from ._common import host_scalar, prepare
+
+__all__ = ["Sequential", "History", "fit", "accuracy"]
+
+
+class Sequential:
+    """A stack of layers applied in order; ``backward`` runs them in reverse."""
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("Sequential needs at least one layer")
+
+    def forward(self, x, training=True):
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    __call__ = forward
+
+    def backward(self, grad_out):
+        for layer in reversed(self.layers):
+            grad_out = layer.backward(grad_out)
+        return grad_out
+
+    def parameters(self):
+        """(layer, key) for every trainable array, in a fixed order."""
+        return [(layer, key) for layer in self.layers for key in layer.params]
+
+    @property
+    def params(self):
+        return [layer.params[key] for layer, key in self.parameters()]
+
+    @property
+    def grads(self):
+        return [layer.grads[key] for layer, key in self.parameters()]
+
+    def predict(self, x):
+        """Forward in evaluation mode (batch normalization uses its running statistics)."""
+        return self.forward(x, training=False)
+
+
+def accuracy(y_true, y_pred, threshold=0.5):
+    """Fraction of correct predictions: argmax for one-hot/probability rows; for one column, y_pred > threshold
+    (0.5 for probabilities, 0 for logits)."""
+    xp, (t, p) = prepare(y_true, y_pred)
+    if p.ndim == 2 and p.shape[1] > 1:
+        hit = xp.argmax(p, axis=1) == (xp.argmax(t, axis=1) if t.ndim == 2 else xp.astype(t, xp.int64))
+    else:
+        hit = (p > threshold) == (t > 0.5)
+    return host_scalar(xp.mean(xp.astype(hit, xp.float64)))
+
+
+@dataclass
+class History:
+    """Per-epoch records of a training run: ``history["loss"]`` and any metrics."""
+
+    records: dict = field(default_factory=dict)
+    #: (epoch, batch) at which the model's output stopped being finite, or None
+    diverged_at: tuple | None = None
+
+    def __getitem__(self, key):
+        return self.records[key]
+
+    def append(self, **values):
+        for k, v in values.items():
+            self.records.setdefault(k, []).append(v)
+
+    def keys(self):
+        return self.records.keys()
+
+
+def _loss_pair(loss):
+    if isinstance(loss, str):
+        if loss not in _losses.LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(_losses.LOSSES)}")
+        return _losses.LOSSES[loss]
+    if isinstance(loss, tuple) and len(loss) == 2:
+        return loss
+    raise ValueError("loss must be a name from nnkernel.losses or a (loss, gradient) pair")
+
+
+class _Progress:
+    """A progress bar that is visible while training in a notebook and leaves nothing behind."""
+
+    def __init__(self, total, enabled):
+        self.bar = self.handle = None
+        if not enabled:
+            return
+        try:
+            import ipywidgets as W
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:  # pragma: no cover
+            return
+        if get_ipython() is None:
+            return
+        self.bar = W.IntProgress(min=0, max=total, description="epochs")
+        self.handle = display(self.bar, display_id=True)
+
+    def update(self, n):
+        if self.bar is not None:
+            self.bar.value = n
+
+    def close(self):
+        if self.bar is not None:
+            self.handle.update({"text/plain": ""}, raw=True)
+            self.bar.close()
+
+
+def fit(model, loss, optimizer, X, y, epochs=10, batch_size=32, *, seed=0, metrics=(), validation=None,
+        progress=None):
+    """Train ``model`` and return a :class:`History` with the mean training loss per epoch.
+
+    ``loss`` is a name from :mod:`nnkernel.losses` (or a (loss, gradient) pair),
+    ``optimizer`` anything with ``step(params, grads)``; the data are shuffled
+    each epoch with a generator seeded by ``seed``.  ``metrics`` may contain
+    ``"accuracy"``; ``validation=(X_val, y_val)`` adds ``val_loss`` (and
+    ``val_accuracy``).  ``progress=None`` shows a bar in notebooks for runs of
+    more than 50 epochs; the bar is removed when training ends.
+
+    A run that diverges (the model's output is no longer finite) stops there,
+    without warnings; ``history.diverged_at`` says at which (epoch, batch).
+    """
+    threshold = 0.0 if loss == "binary_cross_entropy_with_logits" else 0.5
+    loss_fn, loss_grad = _loss_pair(loss)
+    xp, (X, y) = prepare(X, y)
+    n = X.shape[0]
+    if y.shape[0] != n:
+        raise ValueError(f"fit: X has {n} examples but y has {y.shape[0]}")
+    batch_size = int(batch_size)
+    if batch_size < 1:
+        raise ValueError(f"fit: batch_size must be a positive integer, got {batch_size}")
+    rng = np.random.default_rng(seed)
+    history = History({"loss": []})
+    bar = _Progress(epochs, epochs > 50 if progress is None else progress)
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            _train(model, loss_fn, loss_grad, optimizer, X, y, xp, n, epochs, batch_size, rng, metrics,
+                   validation, threshold, history, bar)
+    finally:
+        bar.close()
+    return history
+
+
+def _train(model, loss_fn, loss_grad, optimizer, X, y, xp, n, epochs, batch_size, rng, metrics, validation,
+           threshold, history, bar):
+    if True:
+        for epoch in range(epochs):
+            order = rng.permutation(n)
+            total = 0.0
+            for start in range(0, n, batch_size):
+                idx = xp.asarray(order[start:start + batch_size], device=getattr(X, "device", None))
+                xb, yb = xp.take(X, idx, axis=0), xp.take(y, idx, axis=0)
+                out = model.forward(xb, training=True)
+                if not bool(xp.all(xp.isfinite(out))):
+                    history.diverged_at = (epoch, start // batch_size)
+                    return
+                total += host_scalar(loss_fn(yb, out)) * idx.shape[0]
+                model.backward(loss_grad(yb, out))
+                optimizer.step(model.params, model.grads)
+            history.append(loss=total / n)
+            if "accuracy" in metrics:
+                history.append(accuracy=accuracy(y, model.predict(X), threshold))
+            if validation is not None:
+                Xv, yv = validation
+                pv = model.predict(Xv)
+                history.append(val_loss=host_scalar(loss_fn(yv, pv)))
+                if "accuracy" in metrics:
+                    history.append(val_accuracy=accuracy(yv, pv, threshold))
+            bar.update(epoch + 1)
