@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from . import fused
 from ._common import check_param, erfc, prepare, where
 
 __all__ = [
@@ -65,6 +66,8 @@ def binary_step_grad(z):
 def sigmoid(z):
     """Logistic sigmoid: sigma(z) = 1 / (1 + e^{-z}), computed as e^{-|z|} ratios so it never overflows."""
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("sigmoid", z)
     e = xp.exp(-xp.abs(z))
     return where(z >= 0, 1.0, e, like=z) / (1.0 + e)
 
@@ -72,6 +75,8 @@ def sigmoid(z):
 def sigmoid_grad(z):
     """sigma'(z) = sigma(z) (1 - sigma(z)), computed as e^{-|z|} / (1 + e^{-|z|})^2 to keep full accuracy in the tails."""
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("sigmoid_grad", z)
     e = xp.exp(-xp.abs(z))
     d = 1.0 + e
     return e / (d * d)
@@ -86,6 +91,8 @@ def tanh(z):
 def tanh_grad(z):
     """tanh'(z) = 1 - tanh(z)^2, computed as 4 e^{-2|z|} / (1 + e^{-2|z|})^2 (accurate in the tails)."""
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("tanh_grad", z)
     e = xp.exp(-2.0 * xp.abs(z))
     d = 1.0 + e
     return 4.0 * e / (d * d)
@@ -112,6 +119,8 @@ def leaky_relu(z, alpha=0.01):
     """Leaky ReLU: g(z) = z if z > 0 else alpha z, with 0 <= alpha < 1."""
     alpha = _check_leak(alpha)
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("leaky_relu", z, alpha)
     return where(z > 0, z, alpha * z, like=z)
 
 
@@ -119,6 +128,8 @@ def leaky_relu_grad(z, alpha=0.01):
     """g'(z) = 1 if z > 0 else alpha."""
     alpha = _check_leak(alpha)
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("leaky_relu_grad", z, alpha)
     return where(z > 0, 1.0, alpha, like=z)
 
 
@@ -157,6 +168,8 @@ def elu(z, alpha=1.0):
     """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1), with alpha > 0."""
     alpha = _check_elu(alpha)
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("elu", z, alpha, 1.0)
     neg = xp.minimum(z, xp.zeros_like(z))
     return where(z > 0, z, alpha * xp.expm1(neg), like=z)
 
@@ -165,23 +178,31 @@ def elu_grad(z, alpha=1.0):
     """g'(z) = 1 if z > 0 else alpha e^z (= g(z) + alpha)."""
     alpha = _check_elu(alpha)
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("elu_grad", z, alpha, 1.0)
     neg = xp.minimum(z, xp.zeros_like(z))
     return where(z > 0, 1.0, alpha * xp.exp(neg), like=z)
 
 
 def selu(z):
     """Scaled ELU: g(z) = lambda z if z > 0 else lambda alpha (e^z - 1), alpha ~ 1.6733, lambda ~ 1.0507."""
+    if fused.applies(z):
+        return fused.call("elu", z, SELU_ALPHA, SELU_LAMBDA)
     return SELU_LAMBDA * elu(z, SELU_ALPHA)
 
 
 def selu_grad(z):
     """g'(z) = lambda if z > 0 else lambda alpha e^z."""
+    if fused.applies(z):
+        return fused.call("elu_grad", z, SELU_ALPHA, SELU_LAMBDA)
     return SELU_LAMBDA * elu_grad(z, SELU_ALPHA)
 
 
 def softplus(z):
     """Softplus: g(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{-|z|})."""
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("softplus", z)
     return xp.maximum(z, xp.zeros_like(z)) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
@@ -199,6 +220,8 @@ def swish(z, beta=1.0):
     """Swish: g(z) = z sigma(beta z), beta >= 0 (beta = 1 is SiLU)."""
     beta = _check_beta(beta)
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("swish", z, beta)
     return z * sigmoid(beta * z)
 
 
@@ -206,6 +229,8 @@ def swish_grad(z, beta=1.0):
     """g'(z) = s + beta z s (1 - s), with s = sigma(beta z)."""
     beta = _check_beta(beta)
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("swish_grad", z, beta)
     bz = beta * z
     return sigmoid(bz) + bz * sigmoid_grad(bz)
 
@@ -216,12 +241,16 @@ def gelu(z):
     Phi is computed as erfc(-z / sqrt 2) / 2, which keeps full accuracy in the negative tail.
     """
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("gelu", z)
     return 0.5 * z * erfc(-z / _SQRT_2)
 
 
 def gelu_grad(z):
     """g'(z) = Phi(z) + z phi(z), phi the standard normal density."""
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.call("gelu_grad", z)
     return 0.5 * erfc(-z / _SQRT_2) + z * _INV_SQRT_2PI * xp.exp(-0.5 * z * z)
 
 

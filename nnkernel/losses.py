@@ -16,6 +16,7 @@ and the binary cross-entropy gradient divides by max(p (1 - p), 1e-12).
 """
 from __future__ import annotations
 
+from . import fused
 from ._common import check_param, prepare, where
 
 __all__ = [
@@ -196,6 +197,8 @@ def huber(y_true, y_pred, reduction="mean", delta=1.0):
     """Huber loss, r = y_hat - y: r^2 / 2 if |r| <= delta, else delta (|r| - delta / 2)."""
     delta = _check_delta(delta)
     xp, t, p = _pair("huber", y_true, y_pred)
+    if fused.applies(t, p):
+        return _reduce(xp, "huber", fused.call("huber", t, p, delta), reduction)
     a = xp.abs(p - t)
     losses = where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta), like=a)
     return _reduce(xp, "huber", losses, reduction)
@@ -205,12 +208,16 @@ def huber_grad(y_true, y_pred, delta=1.0):
     """d Huber / d y_hat = clip(y_hat - y, -delta, delta) / N."""
     delta = _check_delta(delta)
     xp, t, p = _pair("huber", y_true, y_pred)
+    if fused.applies(t, p):
+        return fused.call("huber_grad", t, p, delta, 1.0 / _size(p))
     return xp.clip(p - t, -delta, delta) / _size(p)
 
 
 def log_cosh(y_true, y_pred, reduction="mean"):
     """Log-cosh loss: mean of log(cosh(y_hat - y)), computed as |r| + log1p(e^{-2|r|}) - log 2."""
     xp, t, p = _pair("log_cosh", y_true, y_pred)
+    if fused.applies(t, p):
+        return _reduce(xp, "log_cosh", fused.call("log_cosh", t, p), reduction)
     a = xp.abs(p - t)
     losses = a + xp.log1p(xp.exp(-2.0 * a)) - 0.6931471805599453
     return _reduce(xp, "log_cosh", losses, reduction)
@@ -219,6 +226,8 @@ def log_cosh(y_true, y_pred, reduction="mean"):
 def log_cosh_grad(y_true, y_pred):
     """d log-cosh / d y_hat = tanh(y_hat - y) / N."""
     xp, t, p = _pair("log_cosh", y_true, y_pred)
+    if fused.applies(t, p):
+        return fused.call("log_cosh_grad", t, p, 1.0 / _size(p))
     return xp.tanh(p - t) / _size(p)
 
 
@@ -245,6 +254,8 @@ def binary_cross_entropy_with_logits(y_true, y_pred, reduction="mean"):
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
     _check_finite(xp, "binary_cross_entropy_with_logits", y_true=t, y_pred=z)
     _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
+    if fused.applies(t, z):
+        return _reduce(xp, "binary_cross_entropy_with_logits", fused.call("bce_logits", t, z), reduction)
     losses = xp.maximum(z, xp.zeros_like(z)) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
     return _reduce(xp, "binary_cross_entropy_with_logits", losses, reduction)
 
@@ -256,6 +267,8 @@ def binary_cross_entropy_with_logits_grad(y_true, y_pred):
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
     _check_finite(xp, "binary_cross_entropy_with_logits", y_true=t, y_pred=z)
     _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
+    if fused.applies(t, z):
+        return fused.call("bce_logits_grad", t, z, 1.0 / _size(z))
     return (sigmoid(z) - t) / _size(z)
 
 

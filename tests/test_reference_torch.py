@@ -321,3 +321,36 @@ def test_losses_compute_in_torchs_namespace(name):
         out = f(t_t, p_t)
         assert isinstance(out, torch.Tensor) and out.dtype == torch.float64
         np.testing.assert_allclose(out.numpy(), npa(f(t, p)), rtol=RTOL, atol=ATOL)
+
+
+# ----------------------------------------------------------------------------- the fused path (large NumPy arrays)
+from nnkernel import fused  # noqa: E402
+
+BIG = np.concatenate([np.resize(POINTS, fused.MIN_SIZE), np.random.default_rng(7).normal(0, 8, 1000)])
+
+
+@pytest.mark.skipif(not fused.enabled(), reason="Numba is not installed: no fused path to compare")
+@pytest.mark.parametrize("name, params, torch_fn", [a for a in TORCH_ACTIVATIONS if a[0] in fused.FORMULAS
+                                                    or a[0] in ("tanh", "selu")],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_fused_activations_match_torch(name, params, torch_fn):
+    assert fused.applies(BIG)
+    info = A.REGISTRY[name]
+    want, want_grad = torch_value_and_grad(torch_fn, BIG)
+    close(info.fn(BIG, **params), want)
+    close(info.grad(BIG, **params), want_grad)
+
+
+@pytest.mark.skipif(not fused.enabled(), reason="Numba is not installed: no fused path to compare")
+@pytest.mark.parametrize("name", ["huber", "log_cosh", "binary_cross_entropy_with_logits"])
+def test_fused_losses_match_torch(name):
+    rng = np.random.default_rng(3)
+    n = fused.MIN_SIZE
+    t = (rng.random(n) < 0.5) * 1.0 if name.startswith("binary") else rng.normal(size=n)
+    p = rng.normal(0, 6, n)
+    assert fused.applies(t, p)
+    torch_fn, params = TORCH_LOSSES[name]
+    fn, grad = L.LOSSES[name]
+    value, g = _torch_loss_and_grad(torch_fn, t, p)
+    close(fn(t, p, **params), value)
+    close(grad(t, p, **params), g, atol=ATOL / n)

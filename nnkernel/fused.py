@@ -1,0 +1,190 @@
+"""Fused kernels for large NumPy arrays: each formula in one multithreaded pass, compiled by Numba.
+
+NumPy evaluates a formula such as e^{-|z|} / (1 + e^{-|z|})^2 one operation at
+a time: every operation reads a whole array, allocates a new one and writes it,
+on one core.  On a million elements that memory traffic, not the arithmetic,
+is the cost.  Numba compiles the same formula into one loop that reads z once,
+writes the result once and splits the array across the cores.
+
+These kernels accelerate, they do not define: ``activations.py`` and
+``losses.py`` state every formula in array-API code, which is what runs on
+CuPy, on other array libraries and on small NumPy arrays, and the tests check
+that the two agree to round-off.  A kernel here is used when Numba is
+installed and every operand is a NumPy array of float32 or float64, with at
+least ``MIN_SIZE`` elements in all; ``NNKERNEL_FUSED=0`` turns them off.
+Numba is imported, and each kernel compiled, on first use (about half a
+second per kernel and dtype), so small-array work never pays for it.
+
+A fused formula rounds fewer times than the same formula evaluated step by
+step, so float32 results can differ from NumPy's in the last bit.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+from functools import lru_cache
+
+import numpy as np
+
+#: the smallest work (elements, all operands together) that the fused kernels take
+MIN_SIZE = 1 << 16
+
+_FLOATS = (np.float32, np.float64)
+_HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+
+
+def enabled() -> bool:
+    """Whether the fused kernels are in use: Numba installed and ``NNKERNEL_FUSED`` not set to 0."""
+    return _HAVE_NUMBA and os.environ.get("NNKERNEL_FUSED", "1") != "0"
+
+
+def applies(*arrays) -> bool:
+    """True when the fused kernels should take these operands (see the module's docstring)."""
+    if not enabled():
+        return False
+    size = 0
+    for a in arrays:
+        if type(a) is not np.ndarray or a.dtype.type not in _FLOATS:
+            return False
+        size += a.size
+    return size >= MIN_SIZE
+
+
+# ----------------------------------------------------------------------------- the scalar formulas
+# Plain Python on floats, the same formulas as the array-API code (see there for why each form is stable).
+def _sigmoid(z):
+    e = math.exp(-abs(z))
+    return (1.0 if z >= 0 else e) / (1.0 + e)
+
+
+def _sigmoid_grad(z):
+    e = math.exp(-abs(z))
+    d = 1.0 + e
+    return e / (d * d)
+
+
+def _tanh_grad(z):
+    e = math.exp(-2.0 * abs(z))
+    d = 1.0 + e
+    return 4.0 * e / (d * d)
+
+
+def _leaky_relu(z, alpha):
+    return z if z > 0 else alpha * z
+
+
+def _leaky_relu_grad(z, alpha):
+    return 1.0 if z > 0 else alpha
+
+
+def _elu(z, alpha, scale):
+    return scale * z if z > 0 else scale * (alpha * math.expm1(z))
+
+
+def _elu_grad(z, alpha, scale):
+    return scale if z > 0 else scale * (alpha * math.exp(z))
+
+
+def _softplus(z):
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def _swish(z, beta):
+    bz = beta * z
+    e = math.exp(-abs(bz))
+    return z * (1.0 if bz >= 0 else e) / (1.0 + e)
+
+
+def _swish_grad(z, beta):
+    bz = beta * z
+    e = math.exp(-abs(bz))
+    d = 1.0 + e
+    return (1.0 if bz >= 0 else e) / d + bz * e / (d * d)
+
+
+def _gelu(z):
+    return 0.5 * z * math.erfc(-z / 1.4142135623730951)
+
+
+def _gelu_grad(z):
+    return 0.5 * math.erfc(-z / 1.4142135623730951) + z * 0.3989422804014327 * math.exp(-0.5 * z * z)
+
+
+def _huber(t, p, delta):
+    a = abs(p - t)
+    return 0.5 * a * a if a <= delta else delta * (a - 0.5 * delta)
+
+
+def _huber_grad(t, p, delta, inv_n):
+    return min(max(p - t, -delta), delta) * inv_n
+
+
+def _log_cosh(t, p):
+    a = abs(p - t)
+    return a + math.log1p(math.exp(-2.0 * a)) - 0.6931471805599453
+
+
+def _log_cosh_grad(t, p, inv_n):
+    return math.tanh(p - t) * inv_n
+
+
+def _bce_logits(t, z):
+    return max(z, 0.0) - z * t + math.log1p(math.exp(-abs(z)))
+
+
+def _bce_logits_grad(t, z, inv_n):
+    e = math.exp(-abs(z))
+    return ((1.0 if z >= 0 else e) / (1.0 + e) - t) * inv_n
+
+
+#: name -> (scalar formula, number of array operands, number of scalar parameters)
+FORMULAS = {
+    "sigmoid": (_sigmoid, 1, 0), "sigmoid_grad": (_sigmoid_grad, 1, 0), "tanh_grad": (_tanh_grad, 1, 0),
+    "leaky_relu": (_leaky_relu, 1, 1), "leaky_relu_grad": (_leaky_relu_grad, 1, 1),
+    "elu": (_elu, 1, 2), "elu_grad": (_elu_grad, 1, 2), "softplus": (_softplus, 1, 0),
+    "swish": (_swish, 1, 1), "swish_grad": (_swish_grad, 1, 1), "gelu": (_gelu, 1, 0),
+    "gelu_grad": (_gelu_grad, 1, 0),
+    "huber": (_huber, 2, 1), "huber_grad": (_huber_grad, 2, 2), "log_cosh": (_log_cosh, 2, 0),
+    "log_cosh_grad": (_log_cosh_grad, 2, 1), "bce_logits": (_bce_logits, 2, 0),
+    "bce_logits_grad": (_bce_logits_grad, 2, 1),
+}
+
+# from the loop's uniform call (x, y, a, b) to each formula's own arguments, by (arrays, parameters)
+_ADAPTERS = {
+    (1, 0): lambda f: lambda x, y, a, b: f(x),
+    (1, 1): lambda f: lambda x, y, a, b: f(x, a),
+    (1, 2): lambda f: lambda x, y, a, b: f(x, a, b),
+    (2, 0): lambda f: lambda x, y, a, b: f(x, y),
+    (2, 1): lambda f: lambda x, y, a, b: f(x, y, a),
+    (2, 2): lambda f: lambda x, y, a, b: f(x, y, a, b),
+}
+
+
+@lru_cache(maxsize=None)
+def kernel(name: str):
+    """The loop for ``FORMULAS[name]``: ``loop(x, y, a, b, out)`` over flat arrays, split across the cores."""
+    import numba
+
+    fn, arrays, params = FORMULAS[name]
+    f = numba.njit(inline="always")(fn)
+    g = numba.njit(inline="always")(_ADAPTERS[arrays, params](f))
+
+    @numba.njit(parallel=True)
+    def loop(x, y, a, b, out):
+        for i in numba.prange(out.size):
+            out[i] = g(x[i], y[i], a, b)
+
+    return loop
+
+
+def call(name: str, *args):
+    """``FORMULAS[name]`` elementwise: the array operands first (one shape), then the scalar parameters."""
+    _, arrays, params = FORMULAS[name]
+    operands = args[:arrays]
+    dtype = np.result_type(*operands)
+    flat = [np.ascontiguousarray(a, dtype=dtype).reshape(-1) for a in operands]
+    values = [float(v) for v in args[arrays:]] + [0.0] * (2 - params)
+    out = np.empty(operands[0].shape, dtype=dtype)
+    kernel(name)(flat[0], flat[-1], values[0], values[1], out.reshape(-1))
+    return out

@@ -1,0 +1,142 @@
+"""The fused NumPy kernels (nnkernel.fused) agree with the array-API formulas they accelerate."""
+import warnings
+
+import numpy as np
+import pytest
+
+import nnkernel as nk
+from nnkernel import fused
+
+pytestmark = pytest.mark.skipif(not fused.enabled(), reason="Numba is not installed (or NNKERNEL_FUSED=0)")
+
+N = fused.MIN_SIZE * 2
+A, L = nk.activations, nk.losses
+
+#: (public function, keyword arguments): every function with a fused path
+ACTIVATIONS = [("sigmoid", {}), ("sigmoid_grad", {}), ("tanh_grad", {}), ("leaky_relu", {"alpha": 0.2}),
+               ("leaky_relu_grad", {"alpha": 0.2}), ("elu", {"alpha": 0.7}), ("elu_grad", {"alpha": 0.7}),
+               ("selu", {}), ("selu_grad", {}), ("softplus", {}), ("softplus_grad", {}), ("swish", {"beta": 1.7}),
+               ("swish_grad", {"beta": 1.7}), ("gelu", {}), ("gelu_grad", {})]
+#: derivatives that pass through zero as a sum of two O(1) terms (swish's and GELU's minimum)
+CANCELLING = {"swish_grad", "gelu_grad"}
+LOSSES = [("huber", {"delta": 0.8}), ("huber_grad", {"delta": 0.8}), ("log_cosh", {}), ("log_cosh_grad", {}),
+          ("binary_cross_entropy_with_logits", {}), ("binary_cross_entropy_with_logits_grad", {})]
+
+
+def _inputs(dtype, n=N, seed=0):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0, 4, n)
+    z[:8] = [0.0, -0.0, 1e4, -1e4, 50.0, -50.0, 1e-30, -1e-30]  # the kinks and the far tails
+    return z.astype(dtype)
+
+
+def _no_worse(ours, ref, truth, ulps=8):
+    """Float32 check: the fused result is as close to the float64 truth as the step-by-step float32 result,
+    up to ``ulps`` units in the last place (a fused formula rounds less often, so it is usually closer)."""
+    ours, ref, truth = (np.asarray(a, dtype=np.float64) for a in (ours, ref, truth))
+    eps = np.finfo(np.float32).eps
+    slack = ulps * eps * np.maximum(np.abs(truth), np.finfo(np.float32).tiny)
+    bad = np.abs(ours - truth) > np.abs(ref - truth) + slack
+    assert not bad.any(), (f"{bad.sum()} values further from the truth: ours {ours[bad][:3]}, "
+                           f"step by step {ref[bad][:3]}, truth {truth[bad][:3]}")
+
+
+def _reference(fn, *args, **kwargs):
+    """The array-API formula: the same call with the fused kernels turned off."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NNKERNEL_FUSED", "0")
+    try:
+        assert not fused.enabled()
+        return fn(*args, **kwargs)
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,kwargs", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+def test_activations_match_the_array_api_formulas(name, kwargs, dtype):
+    z = _inputs(dtype)
+    fn = getattr(A, name)
+    assert fused.applies(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = fn(z, **kwargs)
+    ref = _reference(fn, z, **kwargs)
+    assert ours.dtype == ref.dtype == dtype and ours.shape == z.shape
+    assert np.all(np.isfinite(ours))
+    if dtype == np.float32:
+        _no_worse(ours, ref, _reference(fn, z.astype(np.float64), **kwargs))
+        return
+    # a sum of O(1) terms that cancel (at swish's and GELU's minimum): there round-off is absolute
+    atol = 4 * np.finfo(dtype).eps if name in CANCELLING else 1e-300
+    np.testing.assert_allclose(ours, ref, rtol=1e-13, atol=atol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,kwargs", LOSSES, ids=[a[0] for a in LOSSES])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_losses_match_the_array_api_formulas(name, kwargs, reduction, dtype):
+    if name.endswith("_grad") and reduction != "mean":
+        pytest.skip("gradients are of the mean")
+    p = _inputs(dtype, N // 2)
+    rng = np.random.default_rng(1)
+    t = (rng.random(N // 2) < 0.5).astype(dtype) if "binary" in name else rng.normal(0, 1, N // 2).astype(dtype)
+    fn = getattr(L, name)
+    args = dict(kwargs) if name.endswith("_grad") else {**kwargs, "reduction": reduction}
+    assert fused.applies(t, p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = fn(t, p, **args)
+    ref = _reference(fn, t, p, **args)
+    assert np.shape(ours) == np.shape(ref) and np.all(np.isfinite(ours))
+    if dtype == np.float32:
+        _no_worse(ours, ref, _reference(fn, t.astype(np.float64), p.astype(np.float64), **args))
+        return
+    # gradients of the mean: a difference of O(1) terms divided by N, so round-off is eps / N
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=4 * np.finfo(dtype).eps / t.size)
+
+
+def test_shapes_layouts_and_mixed_dtypes():
+    z = _inputs(np.float64).reshape(512, -1)
+    for arr in (z, z.T, z[:, ::2]):  # C order, Fortran order, strided
+        np.testing.assert_allclose(A.sigmoid(arr), _reference(A.sigmoid, arr), rtol=1e-15)
+        assert A.sigmoid(arr).shape == arr.shape
+    p32 = _inputs(np.float32, N // 2)
+    t64 = (np.arange(N // 2) % 2).astype(np.float64)
+    out = L.binary_cross_entropy_with_logits_grad(t64, p32)  # promoted as NumPy would
+    ref = _reference(L.binary_cross_entropy_with_logits_grad, t64, p32.astype(np.float64))
+    assert out.dtype == ref.dtype == np.float64  # computed in float64 from the start
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=4 * np.finfo(np.float64).eps / t64.size)
+
+
+def test_what_takes_the_fused_path():
+    big = np.zeros(fused.MIN_SIZE)
+    assert fused.applies(big) and fused.applies(big[: N // 4], big[: N // 4])
+    assert not fused.applies(big[:-1])  # too small to be worth a parallel loop
+    assert not fused.applies(big.astype(np.int64)) and not fused.applies(big.astype(np.float16))
+    assert not fused.applies(list(big)) and not fused.applies(np.ma.masked_array(big))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NNKERNEL_FUSED", "0")
+    assert not fused.applies(big)
+    mp.undo()
+
+
+def test_nan_propagates_like_the_formulas():
+    z = _inputs(np.float64)
+    z[100] = np.nan
+    for name, kwargs in ACTIVATIONS:
+        fn = getattr(A, name)
+        ours, ref = fn(z, **kwargs), _reference(fn, z, **kwargs)
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref), err_msg=name)
+
+
+def test_bad_parameters_are_still_refused():
+    z = _inputs(np.float64)
+    with pytest.raises(ValueError, match="alpha"):
+        A.elu(z, alpha=-1.0)
+    with pytest.raises(ValueError, match="beta"):
+        A.swish(z, beta=float("nan"))
+    with pytest.raises(ValueError, match="delta"):
+        L.huber(z, z, delta=0.0)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        L.binary_cross_entropy_with_logits(np.zeros_like(z), np.where(z > 0, np.inf, z))
