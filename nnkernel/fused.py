@@ -11,7 +11,9 @@ These kernels accelerate, they do not define: ``activations.py`` and
 CuPy, on other array libraries and on small NumPy arrays, and the tests check
 that the two agree to round-off.  A kernel here is used when Numba is
 installed and every operand is a NumPy array of float32 or float64, with at
-least ``MIN_SIZE`` elements in all; ``NNKERNEL_FUSED=0`` turns them off.
+least ``MIN_SIZE`` elements in all; ``NNKERNEL_FUSED=0`` turns them off.  A process
+forked after its parent ran a kernel (multiprocessing on Linux) uses the formulas, since the
+parent's thread pool does not survive a fork; calls from several threads take turns.
 Numba is imported, and each kernel compiled, on first use (about half a
 second per kernel and dtype), so small-array work never pays for it.
 
@@ -20,9 +22,9 @@ step, so float32 results can differ from NumPy's in the last bit.
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -31,24 +33,45 @@ import numpy as np
 MIN_SIZE = 1 << 16
 
 _FLOATS = (np.float32, np.float64)
-_HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+#: one kernel at a time: Numba's fallback thread pool (workqueue) aborts the process on concurrent use
+_LOCK = threading.Lock()
+#: set in a child process forked after the parent ran a kernel: the child's thread pool is not usable
+_FORKED_AFTER_USE = False
+
+
+def _after_fork_in_child():
+    global _FORKED_AFTER_USE
+    if kernel.cache_info().currsize:  # the parent started Numba's threads (GNU OpenMP cannot survive a fork)
+        _FORKED_AFTER_USE = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+@lru_cache(maxsize=None)
+def _numba_works() -> bool:
+    """Whether Numba imports (it can be installed yet refuse a NumPy newer than it supports)."""
+    try:
+        import numba  # noqa: F401
+    except Exception:  # any failure: the array-API formulas serve alone
+        return False
+    return True
 
 
 def enabled() -> bool:
-    """Whether the fused kernels are in use: Numba installed and ``NNKERNEL_FUSED`` not set to 0."""
-    return _HAVE_NUMBA and os.environ.get("NNKERNEL_FUSED", "1") != "0"
+    """Whether the fused kernels are in use: Numba importable, ``NNKERNEL_FUSED`` not 0, not a forked child."""
+    return os.environ.get("NNKERNEL_FUSED", "1") != "0" and not _FORKED_AFTER_USE and _numba_works()
 
 
 def applies(*arrays) -> bool:
     """True when the fused kernels should take these operands (see the module's docstring)."""
-    if not enabled():
-        return False
     size = 0
     for a in arrays:
         if type(a) is not np.ndarray or a.dtype.type not in _FLOATS:
             return False
         size += a.size
-    return size >= MIN_SIZE
+    return size >= MIN_SIZE and enabled()  # in this order: small work never imports Numba
 
 
 # ----------------------------------------------------------------------------- the scalar formulas
@@ -186,5 +209,7 @@ def call(name: str, *args):
     flat = [np.ascontiguousarray(a, dtype=dtype).reshape(-1) for a in operands]
     values = [float(v) for v in args[arrays:]] + [0.0] * (2 - params)
     out = np.empty(operands[0].shape, dtype=dtype)
-    kernel(name)(flat[0], flat[-1], values[0], values[1], out.reshape(-1))
+    loop = kernel(name)
+    with _LOCK:
+        loop(flat[0], flat[-1], values[0], values[1], out.reshape(-1))
     return out

@@ -50,6 +50,7 @@ def _reference(fn, *args, **kwargs):
         return fn(*args, **kwargs)
     finally:
         mp.undo()
+        assert fused.enabled()
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -109,16 +110,64 @@ def test_shapes_layouts_and_mixed_dtypes():
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=4 * np.finfo(np.float64).eps / t64.size)
 
 
-def test_what_takes_the_fused_path():
+def test_what_takes_the_fused_path(monkeypatch):
     big = np.zeros(fused.MIN_SIZE)
     assert fused.applies(big) and fused.applies(big[: N // 4], big[: N // 4])
     assert not fused.applies(big[:-1])  # too small to be worth a parallel loop
     assert not fused.applies(big.astype(np.int64)) and not fused.applies(big.astype(np.float16))
     assert not fused.applies(list(big)) and not fused.applies(np.ma.masked_array(big))
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NNKERNEL_FUSED", "0")
+    monkeypatch.setenv("NNKERNEL_FUSED", "0")
     assert not fused.applies(big)
-    mp.undo()
+
+
+#: public function -> the kernel it must reach on a large array
+ENTRY_POINTS = {**{name: name for name, _ in ACTIVATIONS},
+                "selu": "elu", "selu_grad": "elu_grad", "softplus_grad": "sigmoid",
+                "huber": "huber", "huber_grad": "huber_grad", "log_cosh": "log_cosh",
+                "log_cosh_grad": "log_cosh_grad", "binary_cross_entropy_with_logits": "bce_logits",
+                "binary_cross_entropy_with_logits_grad": "bce_logits_grad"}
+
+
+@pytest.mark.parametrize("public,kernel_name", sorted(ENTRY_POINTS.items()))
+def test_every_entry_point_takes_the_fused_path(public, kernel_name, monkeypatch):
+    calls = []
+    real = fused.call
+    monkeypatch.setattr(fused, "call", lambda name, *args: calls.append(name) or real(name, *args))
+    z = _inputs(np.float64)
+    if hasattr(A, public):
+        getattr(A, public)(z)
+    else:
+        getattr(L, public)((z > 0) * 1.0, z)
+    assert calls == [kernel_name]
+    calls.clear()
+    (getattr(A, public)(z[:100]) if hasattr(A, public) else getattr(L, public)((z[:100] > 0) * 1.0, z[:100]))
+    assert calls == []  # small arrays: the array-API formula
+
+
+def _sigmoid_sum(n):
+    return float(A.sigmoid(np.linspace(-5, 5, n)).sum())
+
+
+def test_a_process_forked_after_use_falls_back_to_the_formulas():
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    want = _sigmoid_sum(N)  # runs a kernel here: Numba's threads exist before the fork
+    with mp.get_context("fork").Pool(1) as pool:
+        got = pool.map_async(_sigmoid_sum, [N]).get(timeout=60)  # a hang or a dead child fails here
+    assert got == [pytest.approx(want, rel=1e-12)]
+
+
+def test_calls_from_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    z = _inputs(np.float64)
+    want = _reference(A.gelu, z)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: A.gelu(z), range(8)))
+    for r in results:
+        np.testing.assert_allclose(r, want, rtol=1e-13, atol=1e-300)
 
 
 def test_nan_propagates_like_the_formulas():

@@ -36,7 +36,7 @@ class ActivationExplorer(Explorer):
         self._initial = activation
         self.z = np.linspace(-z_max, z_max, n_points)
         self._z = nk.asarray(self.z)
-        self._origin = int(np.argmin(np.abs(self.z)))
+        self._zero = nk.asarray(np.zeros(1))
         self._limits: dict[str, tuple] = {}
         super().__init__(**kwargs)
 
@@ -128,6 +128,9 @@ class ActivationExplorer(Explorer):
             self.ax_d.set_title(f"derivative of {info.label}")
             self._drawn_name = name
             self.invalidate()
-        text = (f"<b>{_param_label(info, values)}</b>: g(0) = {f[self._origin]:.3g}, g'(0) = {d[self._origin]:.3g}; "
+        params = self.params(values)
+        g0 = float(nk.to_numpy(info.fn(self._zero, **params))[0])
+        d0 = float(nk.to_numpy(info.grad(self._zero, **params))[0])
+        text = (f"<b>{_param_label(info, values)}</b>: g(0) = {g0:.3g}, g'(0) = {d0:.3g}; "
                 f"g runs from {f.min():.3g} to {f.max():.3g} on the plot")
         self.readout.value = text.replace("-", "−")

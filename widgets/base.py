@@ -200,7 +200,8 @@ class Explorer:
     def static_view(self, control: str, values=None, n: int = 15, fmt: str = "{:.2f}") -> W.Widget:
         """A kernel-free version of the explorer for the static book: one precomputed frame per value.
 
-        The frames (PNG images in an ``ipywidgets.Stack``) are switched by a
+        The frames (PNG images, each under its readout when the explorer has
+        one, in an ``ipywidgets.Stack``) are switched by a
         ``SelectionSlider`` through ``jslink``, which runs in the browser, so
         the slider works on a static web page with no Python behind it.  The
         embedded widget state holds every frame; ``n`` bounds the page's weight.  The explorer's controls are restored afterwards.
