@@ -189,3 +189,19 @@ def test_bad_parameters_are_still_refused():
         L.huber(z, z, delta=0.0)
     with pytest.raises(ValueError, match="NaN or infinite"):
         L.binary_cross_entropy_with_logits(np.zeros_like(z), np.where(z > 0, np.inf, z))
+
+
+def test_a_numba_that_cannot_import_leaves_the_formulas():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['numba'] = None\n"  # installed but broken: import numba raises ImportError
+            "import numpy as np, nnkernel as nk\n"
+            "from nnkernel import fused\n"
+            "z = np.linspace(-5, 5, 2 * fused.MIN_SIZE)\n"
+            "s = nk.activations.sigmoid(z)\n"
+            "assert not fused.enabled() and not fused.applies(z)\n"
+            "print(float(s.sum()))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert float(out.stdout) == pytest.approx(float(A.sigmoid(np.linspace(-5, 5, 2 * fused.MIN_SIZE)).sum()))
