@@ -134,7 +134,7 @@ class EWMAExplorer(Explorer):
         return smoothed, weights
 
     def redraw(self, values):
-        beta, corrected = float(values["beta"]), bool(values["bias_correction"])
+        beta = float(values["beta"])
         self.smoothed, self.weights = self.compute(values)
         T = len(self.series)
         self.line_s.set_ydata(self.smoothed)

@@ -1,7 +1,6 @@
 """Internal link check of the built book: every relative link, image, script and style sheet points at a
 file of the build, and every #anchor at an id on the page it names."""
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 ATTRS = {"a": "href", "link": "href", "img": "src", "script": "src", "iframe": "src", "source": "src"}
