@@ -12,15 +12,20 @@ decides where new arrays are made::
 On large NumPy arrays the activations and losses with costly formulas run as
 fused multithreaded loops (``nnkernel.fused``, with Numba installed); the
 results agree with the array-API formulas to round-off.
+
+Agreements between two computations are shown as round-off bounds that print
+the same on every CPU: ``nk.agree(a, b)`` (``nnkernel.roundoff``).
 """
-from . import activations, data, fused, init, layers, losses, models, optim
+from . import activations, data, fused, init, layers, losses, models, optim, roundoff
 from .ewma import ewma, ewma_weights
 from .backend import BACKENDS, asarray, backend_name, gpu_available, to_numpy, use, xp
+from .roundoff import Agreement, agree, roundoff_bound
 from .gradcheck import GradcheckResult, gradcheck, numerical_derivative, numerical_gradient
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "losses", "data", "fused", "init", "layers", "models", "optim", "BACKENDS", "asarray", "backend_name", "gpu_available", "to_numpy", "use",
+    "activations", "losses", "data", "fused", "init", "layers", "models", "optim", "roundoff", "agree",
+    "Agreement", "roundoff_bound", "BACKENDS", "asarray", "backend_name", "gpu_available", "to_numpy", "use",
     "xp", "ewma", "ewma_weights", "gradcheck", "GradcheckResult", "numerical_derivative", "numerical_gradient",
 ]
