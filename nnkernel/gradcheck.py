@@ -20,9 +20,21 @@ class GradcheckResult:
     max_abs_error: float
     max_rel_error: float
     ok: bool
+    atol: float = 1e-7
+    rtol: float = 1e-5
 
     def __bool__(self):
         return self.ok
+
+    def __str__(self):
+        """The verdict against the tolerance, which prints the same on every CPU (the error's digits do not)."""
+        tol = f"|analytic - numeric| <= {self.atol:.0e} + {self.rtol:.0e} |numeric|"
+        if self.ok:
+            return f"passes ({tol} everywhere)"
+        return f"FAILS (max error {self.max_abs_error:.2g}; needs {tol})"
+
+    def __format__(self, spec):
+        return format(str(self), spec)
 
 
 def numerical_gradient(f, x, h=1e-6):
@@ -63,4 +75,5 @@ def gradcheck(f, grad, x, *, elementwise=False, h=1e-6, rtol=1e-5, atol=1e-7):
     err = np.abs(analytic - numeric)
     rel = err / np.maximum(np.abs(numeric), 1e-300)
     ok = bool(np.all(err <= atol + rtol * np.abs(numeric)))
-    return GradcheckResult(float(err.max(initial=0.0)), float(np.where(err > 0, rel, 0.0).max(initial=0.0)), ok)
+    return GradcheckResult(float(err.max(initial=0.0)), float(np.where(err > 0, rel, 0.0).max(initial=0.0)), ok,
+                           float(atol), float(rtol))

@@ -70,3 +70,11 @@ def test_scale_and_dtype_follow_the_inputs():
 def test_bad_input_is_refused_by_name(a, b, kw, err, match):
     with pytest.raises(err, match=match):
         nk.agree(a, b, **kw)
+
+
+def test_gradcheck_result_prints_its_verdict_against_the_tolerance():
+    x = np.linspace(-3, 3, 11)
+    good = nk.gradcheck(nk.activations.gelu, nk.activations.gelu_grad, x, elementwise=True)
+    assert str(good) == "passes (|analytic - numeric| <= 1e-07 + 1e-05 |numeric| everywhere)"
+    bad = nk.gradcheck(nk.activations.gelu, nk.activations.sigmoid, x, elementwise=True)
+    assert str(bad).startswith("FAILS (max error 0.") and not bad
