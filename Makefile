@@ -1,12 +1,13 @@
 # The commands a newcomer needs; each one sets up the virtual environment first.
 #   make book   set up, then execute every chapter and build the HTML book into _build/html
-#   make test   set up, then run every test (kernel, explorers, and every notebook with nbval)
+#   make test   set up, then run every test (kernel, explorers, and every notebook with nbval), then
+#               the kernel suite and nbval again as on another CPU (make test-other-cpu)
 #   make lab    set up, then open the chapters in JupyterLab
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup test book lab clean demo browser-setup
+.PHONY: setup test test-other-cpu book lab clean demo browser-setup
 
 setup: $(VENV)/.installed
 
@@ -17,6 +18,19 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 test: setup
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-other-cpu
+
+# Another CPU, on this one: NumPy's loops on baseline SIMD only (no AVX2/AVX-512 dispatch), another
+# OpenBLAS kernel and one Numba thread, so round-off falls differently.  The stored chapter outputs
+# must pass nbval here too: what a chapter prints may not depend on the CPU it runs on.
+# (x86-64 only: these switches name x86 features.)
+OTHER_CPU := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Nehalem NUMBA_NUM_THREADS=1
+test-other-cpu: setup
+ifeq ($(shell uname -m),x86_64)
+	$(OTHER_CPU) $(BIN)/python -m pytest -m "not browser" tests lessons
+else
+	@echo "test-other-cpu: the emulated CPU switches are x86-64 features; skipped on $$(uname -m)"
+endif
 
 book: setup
 	rm -rf _build
