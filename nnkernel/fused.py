@@ -145,6 +145,8 @@ def _huber_grad(t, p, delta, inv_n):
 
 def _log_cosh(t, p):
     a = abs(p - t)
+    if a <= 1.0:  # cosh a - 1 = (e^a - 1)(1 - e^-a) / 2, free of cancellation
+        return math.log1p(math.expm1(a) * -math.expm1(-a) / 2.0)
     return a + math.log1p(math.exp(-2.0 * a)) - 0.6931471805599453
 
 

@@ -214,12 +214,20 @@ def huber_grad(y_true, y_pred, delta=1.0):
 
 
 def log_cosh(y_true, y_pred, reduction="mean"):
-    """Log-cosh loss: mean of log(cosh(y_hat - y)), computed as |r| + log1p(e^{-2|r|}) - log 2."""
+    """Log-cosh loss: mean of log(cosh(r)), r = y_hat - y.
+
+    For |r| <= 1, log1p((e^|r| - 1)(1 - e^-|r|) / 2), since cosh r - 1 = (e^r - 1)(1 - e^-r) / 2:
+    no cancellation, so small residuals keep every digit (log cosh r ~ r^2 / 2).
+    For |r| > 1, |r| + log1p(e^{-2|r|}) - log 2, which cannot overflow.
+    """
     xp, t, p = _pair("log_cosh", y_true, y_pred)
     if fused.applies(t, p):
         return _reduce(xp, "log_cosh", fused.call("log_cosh", t, p), reduction)
     a = xp.abs(p - t)
-    losses = a + xp.log1p(xp.exp(-2.0 * a)) - 0.6931471805599453
+    s = xp.minimum(a, xp.ones_like(a))
+    small = xp.log1p(xp.expm1(s) * -xp.expm1(-s) / 2.0)
+    large = a + xp.log1p(xp.exp(-2.0 * a)) - 0.6931471805599453
+    losses = xp.where(a <= 1.0, small, large)
     return _reduce(xp, "log_cosh", losses, reduction)
 
 
