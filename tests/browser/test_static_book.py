@@ -17,6 +17,8 @@ def test_every_chapter_renders_offline(built_book, page):
         page.goto(path.as_uri())
         page.wait_for_selector("mjx-container", timeout=20000)
         assert page.locator("mjx-container").count() > 10, chapter
+        errors = page.locator("mjx-merror").all_inner_texts()  # MathJax's "Math input error" boxes
+        assert errors == [], (chapter, errors)
         broken = page.evaluate("() => Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0)"
                                ".map(i => i.src.slice(0, 80))")
         assert broken == [], (chapter, broken)

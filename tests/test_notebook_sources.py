@@ -1,0 +1,41 @@
+"""Every notebook's text is clean: no control characters in sources or text outputs.
+
+A "\\alpha" written in a non-raw Python string becomes BEL + "lpha", which MathJax shows as a red
+"Math input error" on the published page; this catches it before the book is built.
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(p for d in ("lessons", "book", "demos") for p in (ROOT / d).glob("*.ipynb"))
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all C0 controls but tab, newline, return
+
+
+def _text(value):
+    return "".join(value) if isinstance(value, list) else value
+
+
+def _texts(nb):
+    for i, cell in enumerate(nb["cells"]):
+        yield f"cell {i} source", _text(cell["source"])
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                yield f"cell {i} {out.get('name', 'stream')}", _text(out["text"])
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/"):
+                    yield f"cell {i} {mime}", _text(value)
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 8
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.relative_to(ROOT).as_posix() for p in NOTEBOOKS])
+def test_no_control_characters(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    found = [(where, repr(m.group()), text[max(m.start() - 20, 0):m.end() + 20])
+             for where, text in _texts(nb) for m in CONTROL.finditer(text)]
+    assert found == [], found
