@@ -1,0 +1,33 @@
+"""Small fixes to the pages Jupyter Book 1 writes.
+
+- sphinx-thebe registers its configuration script once per read phase, so pages carried it twice and
+  the second copy threw "Identifier 'THEBE_JS_URL' has already been declared".  Each page now keeps
+  one copy of every script.
+"""
+
+
+def _key(asset):
+    """Same file (None and "" both mean an inline script) and same attributes, body included."""
+    if isinstance(asset, str):
+        return asset, ()
+    attributes = getattr(asset, "attributes", {}) or {}
+    return str(asset.filename or ""), tuple(sorted((k, str(v)) for k, v in attributes.items()))
+
+
+def dedupe_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for asset in scripts:
+        key = _key(asset)
+        if key not in seen:
+            seen.add(key)
+            unique.append(asset)
+    scripts[:] = unique
+
+
+def setup(app):
+    # early: html-page-context stops at the first handler that returns a template name
+    app.connect("html-page-context", dedupe_scripts, priority=100)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

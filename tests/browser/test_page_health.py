@@ -1,0 +1,42 @@
+"""Every page of the built book, served over HTTP: no console errors, no uncaught exceptions, no failed
+or refused requests, no MathJax error boxes.  (Warnings are allowed; the widget manager logs one from
+its JSON-schema validator.)"""
+
+HEALTH_JS = "() => document.querySelectorAll('mjx-merror').length"
+
+
+def _pages(built_book):
+    return sorted(p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html")
+                  if "_static" not in p.parts and "_sources" not in p.parts)
+
+
+def test_every_page_loads_cleanly(built_book, book_server, page):
+    pages = _pages(built_book)
+    assert len(pages) >= 12 and "lessons/optimizers.html" in pages
+    problems = {}
+    for rel in pages:
+        errors, failed = [], []
+        on_console = lambda m: errors.append(f"console: {m.text[:160]}") if m.type == "error" else None
+        on_error = lambda e: errors.append(f"exception: {str(e)[:160]}")
+        # headless Chromium cancels the icon fetch when it is slow to be wanted; a missing icon still
+        # fails, as a 404 response (and the icon is fetched directly below)
+        on_failed = lambda r: None if "favicon" in r.url and r.failure == "net::ERR_ABORTED" \
+            else failed.append(f"{r.failure} {r.url}")
+        on_response = lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
+        page.on("console", on_console)
+        page.on("pageerror", on_error)
+        page.on("requestfailed", on_failed)
+        page.on("response", on_response)
+        page.goto(f"{book_server}/{rel}", wait_until="networkidle")
+        page.wait_for_timeout(1500 if rel.startswith("lessons/") else 300)  # widgets render after load
+        math_errors = page.evaluate(HEALTH_JS)
+        for event, fn in (("console", on_console), ("pageerror", on_error), ("requestfailed", on_failed),
+                          ("response", on_response)):
+            page.remove_listener(event, fn)
+        if errors or failed or math_errors:
+            problems[rel] = {"errors": sorted(set(errors)), "failed": sorted(set(failed)),
+                             "math errors": math_errors}
+    assert problems == {}
+    assert page.external_requests == []
+    icon = page.evaluate("() => document.querySelector('link[rel=icon]').href")
+    assert page.request.get(icon).status == 200, icon
