@@ -3,6 +3,9 @@
 - sphinx-thebe registers its configuration script once per read phase, so pages carried it twice and
   the second copy threw "Identifier 'THEBE_JS_URL' has already been declared".  Each page now keeps
   one copy of every script.
+- docutils marks each bibliography entry role="doc-biblioentry" inside a role="list": that role is
+  deprecated and leaves the list with no items for a screen reader (axe: aria-required-children,
+  critical).  Entries become role="listitem".
 """
 
 
@@ -27,7 +30,14 @@ def dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+def fix_bibliography_roles(app, pagename, templatename, context, doctree):
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
     # early: html-page-context stops at the first handler that returns a template name
     app.connect("html-page-context", dedupe_scripts, priority=100)
+    app.connect("html-page-context", fix_bibliography_roles, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
