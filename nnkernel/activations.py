@@ -22,6 +22,8 @@ import functools
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import fused
 from ._common import check_int, check_param, erfc, prepare, size, where
 
@@ -55,7 +57,11 @@ def _activation(nan_out=False):
         def wrapper(z, *args, **kwargs):
             xp, (z,) = prepare(z, names=("z",), where=where_)
             out = fn(z, *args, **kwargs)
-            return xp.where(xp.isnan(z), z, out) if nan_out else out
+            if nan_out:
+                nan = xp.isnan(z)
+                if bool(nan.any() if type(nan) is np.ndarray else xp.any(nan)):  # the copy only if needed
+                    out = xp.where(nan, z, out)
+            return out
 
         return wrapper
 
@@ -175,7 +181,7 @@ def leaky_relu_grad(z, alpha=0.01):
 def _prelu_alpha(xp, alpha, z):
     if isinstance(alpha, (int, float)):
         return check_param("alpha", alpha, where="prelu: ")
-    _, (a,) = prepare(alpha)
+    _, (a,) = prepare(alpha, names=("alpha",), where="prelu: ")
     if not bool(xp.all(xp.isfinite(a))):
         raise ValueError("prelu: alpha must be finite")
     try:
