@@ -94,7 +94,10 @@ def asarray(a, dtype=None):
     module = _active["module"]
     if dtype is None and not is_array_api_obj(a):
         probe = np.asarray(a)
-        dtype = np.float64 if probe.dtype.kind in "biu" or probe.dtype == object else probe.dtype
+        if probe.dtype.kind not in "biufc":  # None, strings, objects: refused, not turned into NaN
+            raise TypeError(f"asarray: a must be a number, a nested list of numbers or an array, "
+                            f"got {type(a).__name__} {a!r:.60}")
+        dtype = np.float64 if probe.dtype.kind in "biu" else probe.dtype
     if module is not np and not is_array_api_obj(a):
         return module.asarray(np.asarray(a, dtype=dtype))
     if module is not np and type(a).__module__.startswith("numpy"):

@@ -93,7 +93,11 @@ def function_1d(n=200, noise=0.05, seed=0, fn=None):
     rng = np.random.default_rng(seed)
     fn = fn or (lambda x: np.sin(2 * x) + 0.3 * x)
     x = np.sort(rng.uniform(-3, 3, n))
-    y = fn(x) + rng.normal(0, noise, n)
+    y = np.asarray(fn(x))
+    if y.dtype.kind not in "biuf" or y.shape != x.shape or not np.isfinite(y).all():
+        raise ValueError(f"function_1d: fn must map the x values (shape {x.shape}) to as many finite real "
+                         f"numbers, got {y.dtype} values of shape {y.shape}")
+    y = y.astype(np.float64) + rng.normal(0, noise, n)
     return _out(x[:, None], y[:, None])
 
 
