@@ -61,9 +61,11 @@ class Sequential:
 
 def accuracy(y_true, y_pred, threshold=0.5):
     """Fraction of correct predictions: argmax for one-hot/probability rows; for one column, y_pred > threshold
-    (0.5 for probabilities, 0 for logits)."""
+    (0.5 for probabilities, 0 for logits).  Both must be finite and non-empty (a NaN prediction is an error,
+    not a miss)."""
     threshold = check_float("threshold", threshold, where="accuracy: ")
-    xp, (t, p) = prepare(y_true, y_pred, names=("y_true", "y_pred"), where="accuracy: ")
+    xp, t = check_array("y_true", y_true, where="accuracy: ", finite=True, nonempty=True)
+    _, p = check_array("y_pred", y_pred, where="accuracy: ", finite=True, nonempty=True)
     if p.ndim == 2 and p.shape[1] > 1:
         hit = xp.argmax(p, axis=1) == (xp.argmax(t, axis=1) if t.ndim == 2 else xp.astype(t, xp.int64))
     else:
@@ -230,10 +232,17 @@ def _train(model, loss_fn, loss_grad, optimizer, X, y, xp, n, epochs, batches, r
                 optimizer.step(model.params, model.grads)
             history.append(loss=total / used)
             if "accuracy" in metrics:
-                history.append(accuracy=accuracy(y, model.predict(X), threshold))
+                p = model.predict(X)
+                if not bool(xp.all(xp.isfinite(p))):  # the last update diverged: the next batch would say so
+                    history.diverged_at = (epoch + 1, 0)
+                    return
+                history.append(accuracy=accuracy(y, p, threshold))
             if validation is not None:
                 Xv, yv = validation
                 pv = model.predict(Xv)
+                if not bool(xp.all(xp.isfinite(pv))):
+                    history.diverged_at = (epoch + 1, 0)
+                    return
                 history.append(val_loss=host_scalar(loss_fn(yv, pv)))
                 if "accuracy" in metrics:
                     history.append(val_accuracy=accuracy(yv, pv, threshold))

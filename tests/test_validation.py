@@ -502,3 +502,18 @@ def test_nnkernel_backend_bogus_names_the_variable():
                           text=True, timeout=60)
     assert proc.returncode != 0
     assert "ValueError" in proc.stderr and "NNKERNEL_BACKEND='bogus'" in proc.stderr
+
+
+def test_fit_that_diverges_with_metrics_and_validation_stops_without_an_error():
+    """The loss and accuracy refuse NaN predictions, so fit checks them first and records the divergence."""
+    X, y = nk.data.two_moons(64, seed=0)
+    h = nk.models.fit(_model(), "mse", nk.optim.SGD(1e10), X, y[:, None], epochs=30, batch_size=64,
+                      metrics=["accuracy"], validation=(X, y[:, None]))
+    assert h.diverged_at is not None and not np.isnan(h["loss"]).any()
+
+
+def test_accuracy_refuses_nan_and_empty_predictions():
+    with pytest.raises(ValueError, match=r"accuracy: y_pred contains NaN"):
+        nk.models.accuracy(np.ones(2), np.array([np.nan, 1.0]))
+    with pytest.raises(ValueError, match=r"accuracy: y_true is empty"):
+        nk.models.accuracy(np.zeros(0), np.zeros(0))
