@@ -21,6 +21,8 @@ def _check_h(h, who):
 def _check_x(x, who):
     """x as a float64 host array of finite real numbers (a NaN there would make every difference NaN)."""
     xp, (a,) = prepare(x, names=("x",), where=f"{who}: ")
+    if a.ndim > 0 and any(int(s) == 0 for s in a.shape):  # nothing would be checked, yet it would "pass"
+        raise ValueError(f"{who}: x is empty (shape {tuple(a.shape)}); it needs at least one element")
     if not bool(xp.all(xp.isfinite(a))):
         raise ValueError(f"{who}: x contains NaN or infinite values; it must hold finite real numbers")
     return np.asarray(backend.to_numpy(a), dtype=np.float64)

@@ -194,6 +194,27 @@ def test_activations_of_empty_arrays_are_empty(fn, kwargs, shape):
     assert out.size == 0
 
 
+EMPTY_SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=3).filter(lambda s: 0 in s)
+ELEMENT_LOSSES = [n for n in LOSS_NAMES if n not in CLASS_AXIS]
+
+
+@FAST
+@given(case=st.sampled_from(ELEMENTWISE), shape=EMPTY_SHAPES)
+def test_elementwise_activations_keep_empty_shapes(case, shape):
+    fn, kwargs = case
+    assert nk.to_numpy(fn(np.zeros(shape), **kwargs)).shape == shape
+
+
+@FAST
+@given(name=st.sampled_from(ELEMENT_LOSSES), shape=EMPTY_SHAPES)
+def test_element_losses_of_any_empty_shape(name, shape):
+    loss, grad = L.LOSSES[name]
+    t = np.ones(shape) if name in ("hinge", "squared_hinge") else np.zeros(shape)
+    assert nk.to_numpy(loss(t, np.zeros(shape), reduction="none")).shape == shape
+    with pytest.raises(ValueError, match="the input is empty"):
+        grad(t, np.zeros(shape))
+
+
 @pytest.mark.parametrize("name", LOSS_NAMES)
 def test_losses_of_empty_input(name):
     t, p = _empty_pair(name)
@@ -278,7 +299,7 @@ PARAMS = [
     ("gradcheck.elementwise", lambda v: _grad_check(elementwise=v), "elementwise", [None, 1, "yes"]),
     ("gradcheck.f", lambda v: nk.gradcheck(v, A.sigmoid_grad, np.ones(2)), "f", [None, 3, "sigmoid"]),
     ("gradcheck.x", lambda v: nk.gradcheck(A.sigmoid, A.sigmoid_grad, v, elementwise=True),
-     "x", [None, "a", np.array([1.0, np.nan])]),
+     "x", [None, "a", np.array([1.0, np.nan]), np.zeros(0)]),
     ("numerical_derivative.h", lambda v: nk.numerical_derivative(A.sigmoid, np.ones(2), h=v), "h", _f(0.0)),
     ("ewma.beta", lambda v: nk.ewma(np.ones(5), v), "beta", _f(-0.1, 1.0)),
     ("ewma.bias_correction", lambda v: nk.ewma(np.ones(5), 0.9, bias_correction=v), "bias_correction",
