@@ -74,7 +74,8 @@ class Optimizer:
                 if not (is_array_api_obj(p) and _namespace(p).isdtype(p.dtype, "real floating")):
                     raise TypeError(f"{who}params{labels[i] if labels else f'[{i}]'} must be an array of floats "
                                     f"(it is updated in place), got {_describe(p)}")
-            if not (type(g) is np.ndarray and g.dtype.kind == "f"):
+            if not (type(g) is np.ndarray and g.dtype.kind == "f") and not (
+                    is_array_api_obj(g) and _namespace(g).isdtype(g.dtype, "real floating")):
                 g = grads[i] = prepare(g, names=(f"grads{labels[i] if labels else f'[{i}]'}",), where=who)[1][0]
             if tuple(p.shape) != tuple(g.shape):
                 raise ValueError(f"{type(self).__name__}: parameter {labels[i] if labels else i} has shape "
