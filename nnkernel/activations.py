@@ -6,17 +6,26 @@ respect to the input at the same position).  Both compute in the namespace of
 ``z`` (NumPy, CuPy or any array-API library) and are written so that inputs as
 large as +-1e4 give finite results without overflow warnings.
 
+Bad input gets a clear error, never a silent number: ``z`` must be a real
+number or an array of real numbers (float, int or bool; TypeError otherwise),
+NaN in gives NaN out at the same position in every activation and derivative
+(as in PyTorch), +-inf gives the limit (swish(-inf) = 0, gelu'(+inf) = 1), and
+an empty array gives an empty array.
+
 At kinks the derivative takes PyTorch's convention (ReLU' (0) = 0,
 LeakyReLU'(0) = alpha, ELU'(0) = alpha).  ``REGISTRY`` describes each activation
 (parameters, range, properties) for tables and explorers.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import fused
-from ._common import check_param, erfc, prepare, where
+from ._common import check_int, check_param, erfc, prepare, size, where
 
 __all__ = [
     "linear", "linear_grad", "binary_step", "binary_step_grad", "sigmoid", "sigmoid_grad",
@@ -35,14 +44,40 @@ _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
+# ----------------------------------------------------------------------------- argument checks
+def _activation(nan_out=False):
+    """Decorator: check ``z`` (a real number or array of real numbers, TypeError naming z otherwise) and
+    pass it on as a floating array; with ``nan_out``, put NaN back wherever z is NaN, for formulas
+    (comparisons, constants) that would otherwise turn a NaN into a number."""
+
+    def deco(fn):
+        where_ = f"{fn.__name__}: "
+
+        @functools.wraps(fn)
+        def wrapper(z, *args, **kwargs):
+            xp, (z,) = prepare(z, names=("z",), where=where_)
+            out = fn(z, *args, **kwargs)
+            if nan_out:
+                nan = xp.isnan(z)
+                if bool(nan.any() if type(nan) is np.ndarray else xp.any(nan)):  # the copy only if needed
+                    out = xp.where(nan, z, out)
+            return out
+
+        return wrapper
+
+    return deco
+
+
 # ----------------------------------------------------------------------------- identity-like
+@_activation(nan_out=True)
 def linear(z, m=1.0):
     """Linear (identity when m = 1): g(z) = m z."""
     m = check_param("m", m, where="linear: ")
     xp, (z,) = prepare(z)
-    return m * z
+    return m * z if m else xp.zeros_like(z)  # 0 * inf is 0 here, the limit
 
 
+@_activation(nan_out=True)
 def linear_grad(z, m=1.0):
     """g'(z) = m, for every z."""
     m = check_param("m", m, where="linear: ")
@@ -50,12 +85,14 @@ def linear_grad(z, m=1.0):
     return xp.full_like(z, m)
 
 
+@_activation(nan_out=True)
 def binary_step(z):
     """Binary (Heaviside) step: g(z) = 1 if z >= 0 else 0."""
     xp, (z,) = prepare(z)
     return xp.astype(z >= 0, z.dtype)
 
 
+@_activation(nan_out=True)
 def binary_step_grad(z):
     """g'(z) = 0 for z != 0 (undefined at 0, taken as 0): no gradient signal at all."""
     xp, (z,) = prepare(z)
@@ -63,6 +100,7 @@ def binary_step_grad(z):
 
 
 # ----------------------------------------------------------------------------- squashing
+@_activation()
 def sigmoid(z):
     """Logistic sigmoid: sigma(z) = 1 / (1 + e^{-z}), computed as e^{-|z|} ratios so it never overflows."""
     xp, (z,) = prepare(z)
@@ -72,6 +110,7 @@ def sigmoid(z):
     return where(z >= 0, 1.0, e, like=z) / (1.0 + e)
 
 
+@_activation()
 def sigmoid_grad(z):
     """sigma'(z) = sigma(z) (1 - sigma(z)), computed as e^{-|z|} / (1 + e^{-|z|})^2 to keep full accuracy in the tails."""
     xp, (z,) = prepare(z)
@@ -82,12 +121,14 @@ def sigmoid_grad(z):
     return e / (d * d)
 
 
+@_activation()
 def tanh(z):
     """Hyperbolic tangent: tanh(z) = (e^z - e^{-z}) / (e^z + e^{-z})."""
     xp, (z,) = prepare(z)
     return xp.tanh(z)
 
 
+@_activation()
 def tanh_grad(z):
     """tanh'(z) = 1 - tanh(z)^2, computed as 4 e^{-2|z|} / (1 + e^{-2|z|})^2 (accurate in the tails)."""
     xp, (z,) = prepare(z)
@@ -99,12 +140,14 @@ def tanh_grad(z):
 
 
 # ----------------------------------------------------------------------------- rectifiers
+@_activation()
 def relu(z):
     """Rectified linear unit: g(z) = max(0, z)."""
     xp, (z,) = prepare(z)
     return xp.maximum(z, xp.zeros_like(z))
 
 
+@_activation(nan_out=True)
 def relu_grad(z):
     """g'(z) = 1 if z > 0 else 0."""
     xp, (z,) = prepare(z)
@@ -115,15 +158,17 @@ def _check_leak(alpha):
     return check_param("alpha", alpha, 0.0, 1.0, high_open=True, where="leaky_relu: ")
 
 
+@_activation(nan_out=True)
 def leaky_relu(z, alpha=0.01):
     """Leaky ReLU: g(z) = z if z > 0 else alpha z, with 0 <= alpha < 1."""
     alpha = _check_leak(alpha)
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("leaky_relu", z, alpha)
-    return where(z > 0, z, alpha * z, like=z)
+    return where(z > 0, z, alpha * z if alpha else 0.0, like=z)
 
 
+@_activation(nan_out=True)
 def leaky_relu_grad(z, alpha=0.01):
     """g'(z) = 1 if z > 0 else alpha."""
     alpha = _check_leak(alpha)
@@ -136,7 +181,7 @@ def leaky_relu_grad(z, alpha=0.01):
 def _prelu_alpha(xp, alpha, z):
     if isinstance(alpha, (int, float)):
         return check_param("alpha", alpha, where="prelu: ")
-    _, (a,) = prepare(alpha)
+    _, (a,) = prepare(alpha, names=("alpha",), where="prelu: ")
     if not bool(xp.all(xp.isfinite(a))):
         raise ValueError("prelu: alpha must be finite")
     try:
@@ -146,13 +191,16 @@ def _prelu_alpha(xp, alpha, z):
     return a
 
 
+@_activation(nan_out=True)
 def prelu(z, alpha=0.25):
     """Parametric ReLU: g(z) = z if z > 0 else alpha z, alpha learned (a number or an array broadcast over z)."""
     xp, (z,) = prepare(z)
     a = _prelu_alpha(xp, alpha, z)
-    return xp.where(z > 0, z, a * z)
+    zn = (xp.where(a == 0, xp.zeros_like(z), z) if hasattr(a, "shape") else z if a else xp.zeros_like(z))
+    return xp.where(z > 0, z, a * zn)  # alpha = 0 at z = -inf: 0, the limit
 
 
+@_activation(nan_out=True)
 def prelu_grad(z, alpha=0.25):
     """dg/dz = 1 if z > 0 else alpha."""
     xp, (z,) = prepare(z)
@@ -164,6 +212,7 @@ def _check_elu(alpha):
     return check_param("alpha", alpha, 0.0, low_open=True, where="elu: ")
 
 
+@_activation()
 def elu(z, alpha=1.0):
     """Exponential linear unit: g(z) = z if z > 0 else alpha (e^z - 1), with alpha > 0."""
     alpha = _check_elu(alpha)
@@ -174,6 +223,7 @@ def elu(z, alpha=1.0):
     return where(z > 0, z, alpha * xp.expm1(neg), like=z)
 
 
+@_activation()
 def elu_grad(z, alpha=1.0):
     """g'(z) = 1 if z > 0 else alpha e^z (= g(z) + alpha)."""
     alpha = _check_elu(alpha)
@@ -184,6 +234,7 @@ def elu_grad(z, alpha=1.0):
     return where(z > 0, 1.0, alpha * xp.exp(neg), like=z)
 
 
+@_activation()
 def selu(z):
     """Scaled ELU: g(z) = lambda z if z > 0 else lambda alpha (e^z - 1), alpha ~ 1.6733, lambda ~ 1.0507."""
     if fused.applies(z):
@@ -191,6 +242,7 @@ def selu(z):
     return SELU_LAMBDA * elu(z, SELU_ALPHA)
 
 
+@_activation()
 def selu_grad(z):
     """g'(z) = lambda if z > 0 else lambda alpha e^z."""
     if fused.applies(z):
@@ -198,6 +250,7 @@ def selu_grad(z):
     return SELU_LAMBDA * elu_grad(z, SELU_ALPHA)
 
 
+@_activation()
 def softplus(z):
     """Softplus: g(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{-|z|})."""
     xp, (z,) = prepare(z)
@@ -206,6 +259,7 @@ def softplus(z):
     return xp.maximum(z, xp.zeros_like(z)) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
+@_activation()
 def softplus_grad(z):
     """g'(z) = sigma(z), the logistic sigmoid."""
     return sigmoid(z)
@@ -216,25 +270,30 @@ def _check_beta(beta):
     return check_param("beta", beta, 0.0, where="swish: ")
 
 
+@_activation()
 def swish(z, beta=1.0):
     """Swish: g(z) = z sigma(beta z), beta >= 0 (beta = 1 is SiLU)."""
     beta = _check_beta(beta)
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("swish", z, beta)
-    return z * sigmoid(beta * z)
+    s = sigmoid(beta * z if beta else xp.zeros_like(z))
+    return where(s == 0, 0.0, z, like=z) * s  # 0 at z = -inf, the limit (not -inf * 0)
 
 
+@_activation(nan_out=True)
 def swish_grad(z, beta=1.0):
     """g'(z) = s + beta z s (1 - s), with s = sigma(beta z)."""
     beta = _check_beta(beta)
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("swish_grad", z, beta)
-    bz = beta * z
-    return sigmoid(bz) + bz * sigmoid_grad(bz)
+    bz = beta * z if beta else xp.zeros_like(z)
+    g = sigmoid_grad(bz)
+    return sigmoid(bz) + where(g == 0, 0.0, bz, like=z) * g  # the limits 0 and 1 at -inf and +inf
 
 
+@_activation()
 def gelu(z):
     """Gaussian error linear unit (exact form): g(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2.
 
@@ -243,50 +302,72 @@ def gelu(z):
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("gelu", z)
-    return 0.5 * z * erfc(-z / _SQRT_2)
+    c = erfc(-z / _SQRT_2)
+    return 0.5 * where(c == 0, 0.0, z, like=z) * c  # 0 at z = -inf, the limit
 
 
+@_activation()
 def gelu_grad(z):
     """g'(z) = Phi(z) + z phi(z), phi the standard normal density."""
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("gelu_grad", z)
-    return 0.5 * erfc(-z / _SQRT_2) + z * _INV_SQRT_2PI * xp.exp(-0.5 * z * z)
+    e = xp.exp(-0.5 * z * z)
+    return 0.5 * erfc(-z / _SQRT_2) + where(e == 0, 0.0, z, like=z) * _INV_SQRT_2PI * e  # limits 0, 1 at -+inf
 
 
+@_activation()
 def gaussian(z):
     """Gaussian (radial) activation: g(z) = e^{-z^2}."""
     xp, (z,) = prepare(z)
     return xp.exp(-(z * z))
 
 
+@_activation()
 def gaussian_grad(z):
     """g'(z) = -2 z e^{-z^2}."""
     xp, (z,) = prepare(z)
-    return -2.0 * z * xp.exp(-(z * z))
+    e = xp.exp(-(z * z))
+    return -2.0 * where(e == 0, 0.0, z, like=z) * e  # 0 at +-inf, the limit
 
 
 # ----------------------------------------------------------------------------- vector-valued
+def _vector_input(xp, z, axis, who):
+    """Check ``axis`` against z (an integer naming one of its axes); True when z is empty."""
+    if z.ndim == 0:
+        raise ValueError(f"{who}: z needs at least one axis (the vector to normalise), got a scalar")
+    check_int("axis", axis, -z.ndim, z.ndim - 1, where=f"{who}: ")
+    return size(z) == 0
+
+
+@_activation()
 def softmax(z, axis=-1):
     """Softmax: s_i = e^{z_i} / sum_j e^{z_j}, computed after subtracting max_j z_j."""
     xp, (z,) = prepare(z)
+    if _vector_input(xp, z, axis, "softmax"):
+        return xp.zeros_like(z)  # empty in, empty out
     e = xp.exp(z - xp.max(z, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
+@_activation()
 def log_softmax(z, axis=-1):
     """Log-softmax: log s_i = z_i - m - log sum_j e^{z_j - m}, m = max_j z_j."""
     xp, (z,) = prepare(z)
+    if _vector_input(xp, z, axis, "log_softmax"):
+        return xp.zeros_like(z)  # empty in, empty out
     shifted = z - xp.max(z, axis=axis, keepdims=True)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
+@_activation()
 def softmax_jacobian(z):
     """Jacobian of softmax over the last axis: J_ij = s_i (delta_ij - s_j) = diag(s) - s s^T.
 
     For ``z`` of shape (..., n) the result has shape (..., n, n).
     """
     xp, (z,) = prepare(z)
+    _vector_input(xp, z, -1, "softmax_jacobian")
     s = softmax(z, axis=-1)
     n = z.shape[-1]
     eye = xp.eye(n, dtype=z.dtype, device=getattr(z, "device", None))
@@ -294,13 +375,7 @@ def softmax_jacobian(z):
 
 
 def _groups(xp, z, k, who):
-    try:
-        ok = not isinstance(k, bool) and float(k) == int(k) and int(k) >= 1
-    except (TypeError, ValueError, OverflowError):
-        ok = False
-    if not ok:
-        raise ValueError(f"{who}: k must be a positive integer, got {k!r}")
-    k = int(k)
+    k = check_int("k", k, 1, where=f"{who}: ")
     if z.ndim == 0:
         raise ValueError(f"{who}: z needs at least one axis to group, got a scalar")
     n = z.shape[-1]
@@ -309,6 +384,7 @@ def _groups(xp, z, k, who):
     return xp.reshape(z, (*z.shape[:-1], n // k, k)), k
 
 
+@_activation()
 def maxout(z, k):
     """Maxout: the maximum over consecutive groups of k units on the last axis, shape (..., n/k)."""
     xp, (z,) = prepare(z)
@@ -316,6 +392,7 @@ def maxout(z, k):
     return xp.max(g, axis=-1)
 
 
+@_activation(nan_out=True)
 def maxout_grad(z, k):
     """d maxout / dz: 1 at each group's (first) maximum, 0 elsewhere; shape of z."""
     xp, (z,) = prepare(z)

@@ -58,7 +58,11 @@ def use(name: str = "numpy", *, verbose: bool = True) -> str:
     NumPy, printing one line that says so (unless ``verbose=False``).
     Returns the name of the backend now active.
     """
-    key = str(name).strip().lower()
+    if not isinstance(name, str):
+        raise TypeError(f"backend name must be one of {', '.join(map(repr, BACKENDS))}, got {name!r}")
+    if not isinstance(verbose, bool):
+        raise TypeError(f"verbose must be True or False, got {verbose!r}")
+    key = name.strip().lower()
     if key not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; valid backends are {', '.join(map(repr, BACKENDS))}")
     if key == "numpy":
@@ -90,7 +94,10 @@ def asarray(a, dtype=None):
     module = _active["module"]
     if dtype is None and not is_array_api_obj(a):
         probe = np.asarray(a)
-        dtype = np.float64 if probe.dtype.kind in "biu" or probe.dtype == object else probe.dtype
+        if probe.dtype.kind not in "biufc":  # None, strings, objects: refused, not turned into NaN
+            raise TypeError(f"asarray: a must be a number, a nested list of numbers or an array, "
+                            f"got {type(a).__name__} {a!r:.60}")
+        dtype = np.float64 if probe.dtype.kind in "biu" else probe.dtype
     if module is not np and not is_array_api_obj(a):
         return module.asarray(np.asarray(a, dtype=dtype))
     if module is not np and type(a).__module__.startswith("numpy"):
@@ -117,7 +124,13 @@ def to_numpy(a) -> np.ndarray:
 def _initial():
     name = os.environ.get("NNKERNEL_BACKEND", "").strip()
     if name:
-        use(name)
+        if name.lower() not in BACKENDS:
+            raise ValueError(f"environment variable NNKERNEL_BACKEND={name!r} is not a backend; "
+                             f"use one of {', '.join(map(repr, BACKENDS))} (or leave it unset for numpy)")
+        try:
+            use(name)
+        except RuntimeError as exc:
+            raise RuntimeError(f"environment variable NNKERNEL_BACKEND={name!r}: {exc}") from None
 
 
 _initial()

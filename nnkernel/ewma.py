@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from array_api_compat import is_numpy_namespace
 
-from ._common import check_param, prepare
+from ._common import check_bool, check_int, check_param, prepare
 
 __all__ = ["ewma", "ewma_weights"]
 
@@ -20,7 +20,8 @@ def ewma(x, beta, bias_correction=False):
     ``beta`` must be in [0, 1): beta = 0 returns x itself; beta -> 1 averages over ever longer windows.
     """
     beta = check_param("beta", beta, 0.0, 1.0, high_open=True, where="ewma: ")
-    xp, (x,) = prepare(x)
+    bias_correction = check_bool("bias_correction", bias_correction, where="ewma: ")
+    xp, (x,) = prepare(x, names=("x",), where="ewma: ")
     if x.ndim == 0:
         raise ValueError("ewma: x must have a time axis (axis 0), got a scalar")
     T = x.shape[0]
@@ -46,5 +47,5 @@ def ewma_weights(beta, t):
     import numpy as np
 
     beta = check_param("beta", beta, 0.0, 1.0, high_open=True, where="ewma_weights: ")
-    k = np.arange(int(t))
+    k = np.arange(check_int("t", t, 0, where="ewma_weights: "))
     return (1.0 - beta) * beta ** k

@@ -11,7 +11,7 @@ These kernels accelerate, they do not define: ``activations.py`` and
 CuPy, on other array libraries and on small NumPy arrays, and the tests check
 that the two agree to round-off.  A kernel here is used when Numba is
 installed and every operand is a NumPy array of float32 or float64, with at
-least ``MIN_SIZE`` elements in all; ``NNKERNEL_FUSED=0`` turns them off.  A process
+least ``MIN_SIZE`` elements in all; ``NNKERNEL_FUSED=0`` (or false/no/off) turns them off.  A process
 forked after its parent ran a kernel (multiprocessing on Linux) uses the formulas, since the
 parent's thread pool does not survive a fork; calls from several threads take turns.
 Numba is imported, and each kernel compiled, on first use (about half a
@@ -28,6 +28,8 @@ import threading
 from functools import lru_cache
 
 import numpy as np
+
+from ._common import env_flag
 
 #: the smallest work (elements, all operands together) that the fused kernels take
 MIN_SIZE = 1 << 16
@@ -60,8 +62,11 @@ def _numba_works() -> bool:
 
 
 def enabled() -> bool:
-    """Whether the fused kernels are in use: Numba importable, ``NNKERNEL_FUSED`` not 0, not a forked child."""
-    return os.environ.get("NNKERNEL_FUSED", "1") != "0" and not _FORKED_AFTER_USE and _numba_works()
+    """Whether the fused kernels are in use: Numba importable, ``NNKERNEL_FUSED`` not off, not a forked child.
+
+    ``NNKERNEL_FUSED`` accepts 1/true/yes/on and 0/false/no/off (any case); anything else is a ValueError.
+    """
+    return env_flag("NNKERNEL_FUSED", True) and not _FORKED_AFTER_USE and _numba_works()
 
 
 def applies(*arrays) -> bool:
@@ -94,7 +99,7 @@ def _tanh_grad(z):
 
 
 def _leaky_relu(z, alpha):
-    return z if z > 0 else alpha * z
+    return z if z > 0 else (alpha * z if alpha != 0.0 else 0.0)
 
 
 def _leaky_relu_grad(z, alpha):
@@ -113,25 +118,29 @@ def _softplus(z):
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
+# At z = -inf (and +inf in the derivatives) a product z * 0 is taken as its limit 0, not NaN; beta = 0 is z / 2.
 def _swish(z, beta):
-    bz = beta * z
+    bz = beta * z if beta != 0.0 else 0.0
     e = math.exp(-abs(bz))
-    return z * (1.0 if bz >= 0 else e) / (1.0 + e)
+    s = (1.0 if bz >= 0 else e) / (1.0 + e)
+    return z * s if s != 0.0 else 0.0
 
 
 def _swish_grad(z, beta):
-    bz = beta * z
+    bz = beta * z if beta != 0.0 else 0.0
     e = math.exp(-abs(bz))
     d = 1.0 + e
-    return (1.0 if bz >= 0 else e) / d + bz * e / (d * d)
+    return (1.0 if bz >= 0 else e) / d + (bz * e / (d * d) if e != 0.0 else 0.0)
 
 
 def _gelu(z):
-    return 0.5 * z * math.erfc(-z / 1.4142135623730951)
+    c = math.erfc(-z / 1.4142135623730951)
+    return 0.5 * z * c if c != 0.0 else 0.0
 
 
 def _gelu_grad(z):
-    return 0.5 * math.erfc(-z / 1.4142135623730951) + z * 0.3989422804014327 * math.exp(-0.5 * z * z)
+    e = math.exp(-0.5 * z * z)
+    return 0.5 * math.erfc(-z / 1.4142135623730951) + (z * 0.3989422804014327 * e if e != 0.0 else 0.0)
 
 
 def _huber(t, p, delta):

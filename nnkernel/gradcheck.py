@@ -11,6 +11,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import backend
+from ._common import check_bool, check_callable, check_float, prepare
+
+
+def _check_h(h, who):
+    return check_float("h", h, 0.0, low_open=True, where=f"{who}: ")
+
+
+def _check_x(x, who):
+    """x as a float64 host array of finite real numbers (a NaN there would make every difference NaN)."""
+    xp, (a,) = prepare(x, names=("x",), where=f"{who}: ")
+    if a.ndim > 0 and any(int(s) == 0 for s in a.shape):  # nothing would be checked, yet it would "pass"
+        raise ValueError(f"{who}: x is empty (shape {tuple(a.shape)}); it needs at least one element")
+    if not bool(xp.all(xp.isfinite(a))):
+        raise ValueError(f"{who}: x contains NaN or infinite values; it must hold finite real numbers")
+    return np.asarray(backend.to_numpy(a), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,9 @@ class GradcheckResult:
 
 def numerical_gradient(f, x, h=1e-6):
     """Central-difference gradient of a scalar function ``f`` at ``x`` (one pair of calls per element)."""
-    x0 = np.array(backend.to_numpy(x), dtype=np.float64)
+    check_callable("f", f, where="numerical_gradient: ")
+    h = _check_h(h, "numerical_gradient")
+    x0 = np.array(_check_x(x, "numerical_gradient"), dtype=np.float64)
     grad = np.zeros_like(x0)
     flat, gflat = x0.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
@@ -55,7 +72,9 @@ def numerical_gradient(f, x, h=1e-6):
 
 def numerical_derivative(f, x, h=1e-6):
     """Central-difference derivative of an elementwise function ``f``, all elements at once."""
-    x0 = np.asarray(backend.to_numpy(x), dtype=np.float64)
+    check_callable("f", f, where="numerical_derivative: ")
+    h = _check_h(h, "numerical_derivative")
+    x0 = _check_x(x, "numerical_derivative")
     up = backend.to_numpy(f(backend.asarray(x0 + h)))
     down = backend.to_numpy(f(backend.asarray(x0 - h)))
     return (np.asarray(up) - np.asarray(down)) / (2 * h)
@@ -67,7 +86,15 @@ def gradcheck(f, grad, x, *, elementwise=False, h=1e-6, rtol=1e-5, atol=1e-7):
     ``f`` is scalar-valued (a loss), or elementwise when ``elementwise=True``
     (an activation, whose derivative is compared position by position).
     Passes when |analytic - numeric| <= atol + rtol |numeric| everywhere.
+    ``h`` must be > 0, ``rtol`` and ``atol`` >= 0 (all finite).
     """
+    who = "gradcheck: "
+    check_callable("f", f, where=who)
+    check_callable("grad", grad, where=who)
+    elementwise = check_bool("elementwise", elementwise, where=who)
+    h = _check_h(h, "gradcheck")
+    rtol, atol = check_float("rtol", rtol, 0.0, where=who), check_float("atol", atol, 0.0, where=who)
+    _check_x(x, "gradcheck")
     numeric = numerical_derivative(f, x, h) if elementwise else numerical_gradient(f, x, h)
     analytic = np.asarray(backend.to_numpy(grad(x)), dtype=np.float64)
     if analytic.shape != numeric.shape:

@@ -2,7 +2,10 @@
 
 Each layer keeps its trainable arrays in ``params`` and, after ``backward``,
 the gradients of the loss with respect to them in ``grads`` (same keys).
-Inputs are batches of shape (N, features).
+Inputs are batches of shape (N, features).  ``min_batch_size`` is the
+smallest batch a layer can train on (1; 2 for BatchNorm, whose batch variance
+needs two examples): :func:`nnkernel.models.fit` never hands it a smaller one.
+Constructor arguments are checked (TypeError/ValueError naming the argument).
 """
 from __future__ import annotations
 
@@ -10,13 +13,16 @@ from array_api_compat import array_namespace
 
 from . import activations as _act
 from . import backend, init as _init
-from ._common import check_param, prepare
+from ._common import check_bool, check_int, check_param, check_seed, prepare
 
 __all__ = ["Layer", "Dense", "Activation", "BatchNorm"]
 
 
 class Layer:
     """Base class: a layer with no parameters passes gradients through unchanged."""
+
+    #: the smallest batch the layer can take in training
+    min_batch_size = 1
 
     def __init__(self):
         self.params: dict = {}
@@ -31,6 +37,14 @@ class Layer:
 
     def __call__(self, x, training=True):
         return self.forward(x, training=training)
+
+    def _input(self, x, training):
+        """x checked (real numbers, shape (N, features) checked by the layer) and ``training`` a bool."""
+        check_bool("training", training, where=f"{self.name}.forward: ")
+        return prepare(x, names=("x",), where=f"{self.name}.forward: ")
+
+    def _grad_input(self, grad_out):
+        return prepare(grad_out, names=("grad_out",), where=f"{self.name}.backward: ")[1][0]
 
     def _check(self, what, expected, got):
         if tuple(expected) != tuple(got):
@@ -49,7 +63,9 @@ class Dense(Layer):
 
     def __init__(self, in_features, out_features, init="he_normal", seed=None):
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = check_int("in_features", in_features, 1, where="Dense: ")
+        self.out_features = check_int("out_features", out_features, 1, where="Dense: ")
+        seed = check_seed(seed, where="Dense: ")
         self.name = f"Dense({self.in_features}, {self.out_features})"
         self.params["W"] = _init.get(init)(self.in_features, self.out_features, seed=seed)
         self.params["b"] = backend.asarray([0.0] * self.out_features)
@@ -57,7 +73,7 @@ class Dense(Layer):
         self._cache = None
 
     def forward(self, x, training=True):
-        xp, (x,) = prepare(x)
+        xp, (x,) = self._input(x, training)
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"{self.name}: input has shape {tuple(x.shape)}, expected (N, {self.in_features})")
         self._cache = x
@@ -65,6 +81,7 @@ class Dense(Layer):
 
     def backward(self, grad_out):
         self._need_forward()
+        grad_out = self._grad_input(grad_out)
         x = self._cache
         self._check("grad_out", (x.shape[0], self.out_features), grad_out.shape)
         xp = array_namespace(grad_out)
@@ -83,23 +100,28 @@ class Activation(Layer):
 
     def __init__(self, name, **params):
         super().__init__()
+        if not isinstance(name, str):
+            raise TypeError(f"Activation: name must be the name of an activation ({', '.join(_act.REGISTRY)}), "
+                            f"got {name!r}")
         if name not in _act.REGISTRY:
             raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(_act.REGISTRY)}")
         self.info = _act.REGISTRY[name]
         self.kind = name
         self.kwargs = params
         self.name = f"Activation({name!r})"
-        self.info.fn(backend.asarray([[0.0] * max(int(params.get("k", 1)), 1)]), **params)  # validate now
+        k = check_int("k", params["k"], 1, where="maxout: ") if "k" in params else 1
+        self.info.fn(backend.asarray([[0.0] * k]), **params)  # validate the parameters now
         self._cache = None
 
     def forward(self, x, training=True):
-        xp, (x,) = prepare(x)
+        xp, (x,) = self._input(x, training)
         out = self.info.fn(x, **self.kwargs)
         self._cache = (x, out)
         return out
 
     def backward(self, grad_out):
         self._need_forward()
+        grad_out = self._grad_input(grad_out)
         x, out = self._cache
         self._check("grad_out", out.shape, grad_out.shape)
         xp = array_namespace(grad_out)
@@ -123,9 +145,12 @@ class BatchNorm(Layer):
     Backward (training): dL/dx = (gamma / (N sigma)) (N g - sum g - x_hat sum(g x_hat)).
     """
 
+    #: the batch variance needs two examples
+    min_batch_size = 2
+
     def __init__(self, num_features, momentum=0.1, eps=1e-5):
         super().__init__()
-        self.num_features = int(num_features)
+        self.num_features = check_int("num_features", num_features, 1, where="BatchNorm: ")
         self.momentum = check_param("momentum", momentum, 0.0, 1.0, where="BatchNorm: ")
         self.eps = check_param("eps", eps, 0.0, low_open=True, where="BatchNorm: ")
         self.name = f"BatchNorm({self.num_features})"
@@ -137,7 +162,7 @@ class BatchNorm(Layer):
         self._cache = None
 
     def forward(self, x, training=True):
-        xp, (x,) = prepare(x)
+        xp, (x,) = self._input(x, training)
         if x.ndim != 2 or x.shape[1] != self.num_features:
             raise ValueError(f"{self.name}: input has shape {tuple(x.shape)}, expected (N, {self.num_features})")
         if training:
@@ -160,6 +185,7 @@ class BatchNorm(Layer):
 
     def backward(self, grad_out):
         self._need_forward()
+        grad_out = self._grad_input(grad_out)
         x_hat, inv_std, training = self._cache
         self._check("grad_out", x_hat.shape, grad_out.shape)
         xp = array_namespace(grad_out)

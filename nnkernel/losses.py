@@ -13,11 +13,19 @@ loss with respect to ``y_pred``, the same shape as ``y_pred``.
 Conventions follow PyTorch where it has the loss: logarithms of probabilities
 are clamped at -100 (so a probability of exactly 0 gives a large, finite loss)
 and the binary cross-entropy gradient divides by max(p (1 - p), 1e-12).
+
+Bad input gets a clear error, never a silent number: ``y_true`` and ``y_pred``
+must be real numbers or arrays of real numbers (TypeError otherwise) and finite
+(NaN or +-inf is a ValueError naming the argument).  Empty input gives an empty
+array with ``reduction="none"`` and 0 with ``"sum"``; its mean, and every
+gradient of the mean, is a ValueError saying the input is empty.
 """
 from __future__ import annotations
 
+import functools
+
 from . import fused
-from ._common import check_param, prepare, where
+from ._common import check_choice, check_finite, check_param, prepare, size, where
 
 __all__ = [
     "mean_error", "mean_error_grad", "mse", "mse_grad", "mae", "mae_grad", "rmse", "rmse_grad",
@@ -35,6 +43,33 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 # ----------------------------------------------------------------------------- checks
+def _loss(fn):
+    """Decorator for ``loss(y_true, y_pred, reduction="mean", **params)`` and ``loss_grad(y_true, y_pred, **params)``:
+    checks the reduction, that both arrays hold finite real numbers (one reduction each), and that a mean
+    (every gradient is of the mean) is not taken over no examples; passes the arrays on as floating arrays."""
+    is_grad = fn.__name__.endswith("_grad")
+    who = fn.__name__[:-5] if is_grad else fn.__name__
+    where_ = f"{who}: "
+    hint = "" if is_grad else "; reduction='sum' gives 0 and 'none' an empty array"
+
+    @functools.wraps(fn)
+    def wrapper(y_true, y_pred, *args, **kwargs):
+        reduction = "mean"
+        if not is_grad:
+            reduction = args[0] if args else kwargs.get("reduction", "mean")
+            check_choice("reduction", reduction, REDUCTIONS, where=where_)
+        xp, (t, p) = prepare(y_true, y_pred, names=("y_true", "y_pred"), where=where_)
+        check_finite(xp, t, "y_true", where=where_)
+        check_finite(xp, p, "y_pred", where=where_)
+        if reduction == "mean" and size(p) == 0:
+            what = "the gradient of the mean" if is_grad else "the mean"
+            raise ValueError(f"{where_}the input is empty (y_pred has shape {tuple(p.shape)}): "
+                             f"{what} over no examples is undefined{hint}")
+        return fn(t, p, *args, **kwargs)
+
+    return wrapper
+
+
 def _pair(name, y_true, y_pred):
     xp, (t, p) = prepare(y_true, y_pred)
     if tuple(t.shape) != tuple(p.shape):
@@ -43,12 +78,6 @@ def _pair(name, y_true, y_pred):
             "they must match (one target per prediction)"
         )
     return xp, t, p
-
-
-def _check_finite(xp, name, **arrays):
-    for label, a in arrays.items():
-        if not bool(xp.all(xp.isfinite(a))):
-            raise ValueError(f"{name}: {label} contains NaN or infinite values")
 
 
 def _check_probs(xp, name, **arrays):
@@ -108,18 +137,21 @@ def _log(xp, p):
 
 
 # ----------------------------------------------------------------------------- regression
+@_loss
 def mean_error(y_true, y_pred, reduction="mean"):
     """Mean error: mean of (y - y_hat).  Positive and negative errors cancel: a diagnostic of bias, not a loss."""
     xp, t, p = _pair("mean_error", y_true, y_pred)
     return _reduce(xp, "mean_error", t - p, reduction)
 
 
+@_loss
 def mean_error_grad(y_true, y_pred):
     """d/d y_hat of mean(y - y_hat) = -1/N everywhere: it never depends on how wrong the prediction is."""
     xp, t, p = _pair("mean_error", y_true, y_pred)
     return xp.full_like(p, -1.0 / _size(p))
 
 
+@_loss
 def mse(y_true, y_pred, reduction="mean"):
     """Mean squared error: mean of (y - y_hat)^2."""
     xp, t, p = _pair("mse", y_true, y_pred)
@@ -127,24 +159,28 @@ def mse(y_true, y_pred, reduction="mean"):
     return _reduce(xp, "mse", r * r, reduction)
 
 
+@_loss
 def mse_grad(y_true, y_pred):
     """d MSE / d y_hat = 2 (y_hat - y) / N."""
     xp, t, p = _pair("mse", y_true, y_pred)
     return (2.0 / _size(p)) * (p - t)
 
 
+@_loss
 def mae(y_true, y_pred, reduction="mean"):
     """Mean absolute error: mean of |y - y_hat|."""
     xp, t, p = _pair("mae", y_true, y_pred)
     return _reduce(xp, "mae", xp.abs(p - t), reduction)
 
 
+@_loss
 def mae_grad(y_true, y_pred):
     """d MAE / d y_hat = sign(y_hat - y) / N (0 where they are equal)."""
     xp, t, p = _pair("mae", y_true, y_pred)
     return xp.sign(p - t) / _size(p)
 
 
+@_loss
 def rmse(y_true, y_pred, reduction="mean"):
     """Root mean squared error: sqrt(mean (y - y_hat)^2), in the units of y.
 
@@ -159,6 +195,7 @@ def rmse(y_true, y_pred, reduction="mean"):
     return xp.sqrt(_reduce(xp, "rmse", (p - t) * (p - t), reduction))
 
 
+@_loss
 def rmse_grad(y_true, y_pred):
     """d RMSE / d y_hat = (y_hat - y) / (N RMSE); 0 when every prediction is exact."""
     xp, t, p = _pair("rmse", y_true, y_pred)
@@ -174,6 +211,7 @@ def _check_log_domain(xp, name, t, p):
             raise ValueError(f"{name}: {label} must be greater than -1 (log(1 + y) is taken), got {float(xp.min(a)):g}")
 
 
+@_loss
 def msle(y_true, y_pred, reduction="mean"):
     """Mean squared logarithmic error: mean of (log(1 + y) - log(1 + y_hat))^2, for y, y_hat > -1."""
     xp, t, p = _pair("msle", y_true, y_pred)
@@ -182,6 +220,7 @@ def msle(y_true, y_pred, reduction="mean"):
     return _reduce(xp, "msle", d * d, reduction)
 
 
+@_loss
 def msle_grad(y_true, y_pred):
     """d MSLE / d y_hat = 2 (log(1 + y_hat) - log(1 + y)) / ((1 + y_hat) N)."""
     xp, t, p = _pair("msle", y_true, y_pred)
@@ -193,6 +232,7 @@ def _check_delta(delta):
     return check_param("delta", delta, 0.0, low_open=True, where="huber: ")
 
 
+@_loss
 def huber(y_true, y_pred, reduction="mean", delta=1.0):
     """Huber loss, r = y_hat - y: r^2 / 2 if |r| <= delta, else delta (|r| - delta / 2)."""
     delta = _check_delta(delta)
@@ -204,6 +244,7 @@ def huber(y_true, y_pred, reduction="mean", delta=1.0):
     return _reduce(xp, "huber", losses, reduction)
 
 
+@_loss
 def huber_grad(y_true, y_pred, delta=1.0):
     """d Huber / d y_hat = clip(y_hat - y, -delta, delta) / N."""
     delta = _check_delta(delta)
@@ -213,6 +254,7 @@ def huber_grad(y_true, y_pred, delta=1.0):
     return xp.clip(p - t, -delta, delta) / _size(p)
 
 
+@_loss
 def log_cosh(y_true, y_pred, reduction="mean"):
     """Log-cosh loss: mean of log(cosh(r)), r = y_hat - y.
 
@@ -231,6 +273,7 @@ def log_cosh(y_true, y_pred, reduction="mean"):
     return _reduce(xp, "log_cosh", losses, reduction)
 
 
+@_loss
 def log_cosh_grad(y_true, y_pred):
     """d log-cosh / d y_hat = tanh(y_hat - y) / N."""
     xp, t, p = _pair("log_cosh", y_true, y_pred)
@@ -240,15 +283,16 @@ def log_cosh_grad(y_true, y_pred):
 
 
 # ----------------------------------------------------------------------------- binary classification
+@_loss
 def binary_cross_entropy(y_true, y_pred, reduction="mean"):
     """Binary cross-entropy on probabilities: -(y log p + (1 - y) log(1 - p)), logs clamped at -100."""
     xp, t, p = _pair("binary_cross_entropy", y_true, y_pred)
-    _check_finite(xp, "binary_cross_entropy", y_true=t, y_pred=p)
     _check_probs(xp, "binary_cross_entropy", y_true=t, y_pred=p)
     losses = -(t * _log(xp, p) + (1.0 - t) * _log(xp, 1.0 - p))
     return _reduce(xp, "binary_cross_entropy", losses, reduction)
 
 
+@_loss
 def binary_cross_entropy_grad(y_true, y_pred):
     """d BCE / d p = (p - y) / (p (1 - p) N), with p (1 - p) floored at 1e-12."""
     xp, t, p = _pair("binary_cross_entropy", y_true, y_pred)
@@ -257,10 +301,10 @@ def binary_cross_entropy_grad(y_true, y_pred):
     return (p - t) / denom / _size(p)
 
 
+@_loss
 def binary_cross_entropy_with_logits(y_true, y_pred, reduction="mean"):
     """Binary cross-entropy on a logit z: max(z, 0) - z y + log(1 + e^{-|z|}) (= BCE(y, sigma(z)))."""
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
-    _check_finite(xp, "binary_cross_entropy_with_logits", y_true=t, y_pred=z)
     _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
     if fused.applies(t, z):
         return _reduce(xp, "binary_cross_entropy_with_logits", fused.call("bce_logits", t, z), reduction)
@@ -268,18 +312,19 @@ def binary_cross_entropy_with_logits(y_true, y_pred, reduction="mean"):
     return _reduce(xp, "binary_cross_entropy_with_logits", losses, reduction)
 
 
+@_loss
 def binary_cross_entropy_with_logits_grad(y_true, y_pred):
     """d BCE / d z = (sigma(z) - y) / N: prediction minus target."""
     from .activations import sigmoid
 
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
-    _check_finite(xp, "binary_cross_entropy_with_logits", y_true=t, y_pred=z)
     _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
     if fused.applies(t, z):
         return fused.call("bce_logits_grad", t, z, 1.0 / _size(z))
     return (sigmoid(z) - t) / _size(z)
 
 
+@_loss
 def hinge(y_true, y_pred, reduction="mean"):
     """Hinge loss with targets y in {-1, +1}: max(0, 1 - y y_hat); range [0, inf)."""
     xp, t, p = _pair("hinge", y_true, y_pred)
@@ -288,6 +333,7 @@ def hinge(y_true, y_pred, reduction="mean"):
     return _reduce(xp, "hinge", xp.maximum(m, xp.zeros_like(m)), reduction)
 
 
+@_loss
 def hinge_grad(y_true, y_pred):
     """d hinge / d y_hat = -y / N where the margin y y_hat < 1, else 0."""
     xp, t, p = _pair("hinge", y_true, y_pred)
@@ -295,6 +341,7 @@ def hinge_grad(y_true, y_pred):
     return where(t * p < 1.0, -t, 0.0, like=p) / _size(p)
 
 
+@_loss
 def squared_hinge(y_true, y_pred, reduction="mean"):
     """Squared hinge loss with targets in {-1, +1}: max(0, 1 - y y_hat)^2."""
     xp, t, p = _pair("squared_hinge", y_true, y_pred)
@@ -303,6 +350,7 @@ def squared_hinge(y_true, y_pred, reduction="mean"):
     return _reduce(xp, "squared_hinge", m * m, reduction)
 
 
+@_loss
 def squared_hinge_grad(y_true, y_pred):
     """d / d y_hat = -2 y max(0, 1 - y y_hat) / N."""
     xp, t, p = _pair("squared_hinge", y_true, y_pred)
@@ -317,17 +365,18 @@ def _class_axis(name, xp, p):
         raise ValueError(f"{name}: y_pred needs a class axis (the last axis), got a scalar")
 
 
+@_loss
 def categorical_cross_entropy(y_true, y_pred, reduction="mean"):
     """Categorical cross-entropy: -sum_c y_c log p_c over the last axis (one-hot y, probabilities p)."""
     name = "categorical_cross_entropy"
     xp, t, p = _pair(name, y_true, y_pred)
     _class_axis(name, xp, p)
-    _check_finite(xp, name, y_true=t, y_pred=p)
     _check_probs(xp, name, y_true=t, y_pred=p)
     losses = -xp.sum(t * _log(xp, p), axis=-1)
     return _reduce(xp, name, losses, reduction)
 
 
+@_loss
 def categorical_cross_entropy_grad(y_true, y_pred):
     """d CCE / d p_c = -y_c / (p_c N), N the number of examples (p floored at 1e-12)."""
     name = "categorical_cross_entropy"
@@ -357,15 +406,16 @@ def _labels(name, y_true, y_pred):
     return xp, onehot, p
 
 
+@_loss
 def sparse_categorical_cross_entropy(y_true, y_pred, reduction="mean"):
     """Sparse categorical cross-entropy: -log p_{y} for an integer label y (probabilities p)."""
     name = "sparse_categorical_cross_entropy"
     xp, onehot, p = _labels(name, y_true, y_pred)
-    _check_finite(xp, name, y_pred=p)
     _check_probs(xp, name, y_pred=p)
     return _reduce(xp, name, -xp.sum(onehot * _log(xp, p), axis=-1), reduction)
 
 
+@_loss
 def sparse_categorical_cross_entropy_grad(y_true, y_pred):
     """d / d p_c = -1 / (p_y N) for c = y, 0 for the other classes."""
     name = "sparse_categorical_cross_entropy"
@@ -374,17 +424,18 @@ def sparse_categorical_cross_entropy_grad(y_true, y_pred):
     return -onehot / xp.maximum(p, xp.full_like(p, GRAD_EPS)) / _rows(p)
 
 
+@_loss
 def kl_divergence(y_true, y_pred, reduction="mean"):
     """Kullback-Leibler divergence KL(p || q) = sum_c p_c log(p_c / q_c), p = y_true, q = y_pred (0 log 0 = 0)."""
     name = "kl_divergence"
     xp, p, q = _pair(name, y_true, y_pred)
     _class_axis(name, xp, q)
-    _check_finite(xp, name, y_true=p, y_pred=q)
     _check_probs(xp, name, y_true=p, y_pred=q)
     terms = xp.where(p > 0, p * (_log(xp, p) - _log(xp, q)), xp.zeros_like(p))
     return _reduce(xp, name, xp.sum(terms, axis=-1), reduction)
 
 
+@_loss
 def kl_divergence_grad(y_true, y_pred):
     """d KL(p || q) / d q_c = -p_c / (q_c N) (q floored at 1e-12)."""
     name = "kl_divergence"

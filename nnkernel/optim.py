@@ -2,12 +2,20 @@
 
 The update rules are PyTorch's (torch.optim's documented algorithms, no weight
 decay), so trajectories match it to round-off.
+
+``params`` is a list (or tuple) of floating arrays, updated in place, or a dict
+of them; ``grads`` matches it: a list of the same length, or a dict with the
+same keys, of arrays (or nested lists of numbers) of the same shapes.  Anything
+else is a TypeError or ValueError that says what is expected.  Gradients are not
+checked for NaN (a cost on every step); :func:`nnkernel.models.fit` stops a run
+whose output stops being finite.
 """
 from __future__ import annotations
 
-from array_api_compat import array_namespace
+import numpy as np
+from array_api_compat import array_namespace, is_array_api_obj
 
-from ._common import check_param
+from ._common import _describe, check_bool, check_param, prepare
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSProp", "Adam", "OPTIMIZERS"]
 
@@ -32,17 +40,47 @@ class Optimizer:
         self.t = 0
 
     def step(self, params, grads):
-        params, grads = list(params), list(grads)
-        if len(params) != len(grads):
-            raise ValueError(f"{type(self).__name__}: {len(params)} parameters but {len(grads)} gradients")
-        for i, (p, g) in enumerate(zip(params, grads)):
-            if tuple(p.shape) != tuple(g.shape):
-                raise ValueError(f"{type(self).__name__}: parameter {i} has shape {tuple(p.shape)} "
-                                 f"but its gradient has shape {tuple(g.shape)}")
+        """Update ``params`` in place with ``grads``: matched lists of arrays, or dicts with the same keys."""
+        keys, params, grads = self._matched(params, grads)
         self.t += 1
         xp = _namespace(params[0]) if params else None  # one backend per model: look it up once
-        for i, (p, g) in enumerate(zip(params, grads)):
+        for i, p, g in zip(keys, params, grads):
             self._update(i, p, g, xp)
+
+    def _matched(self, params, grads):
+        """(state keys, parameter arrays, gradient arrays) from matched lists or dicts, checked."""
+        who = f"{type(self).__name__}.step: "
+        if isinstance(params, dict):
+            if not isinstance(grads, dict):
+                raise TypeError(f"{who}params is a dict, so grads must be a dict with the same keys, "
+                                f"got {type(grads).__name__}")
+            if set(params) != set(grads):
+                raise ValueError(f"{who}params and grads must have the same keys; params has "
+                                 f"{sorted(map(str, params))}, grads has {sorted(map(str, grads))}")
+            keys = list(params)
+            params, grads = [params[k] for k in keys], [grads[k] for k in keys]
+            labels = [f"[{k!r}]" for k in keys]
+        else:
+            for name, v in (("params", params), ("grads", grads)):
+                if not isinstance(v, (list, tuple)):
+                    raise TypeError(f"{who}{name} must be a list (or dict) of arrays, got {_describe(v)}")
+            if len(params) != len(grads):
+                raise ValueError(f"{type(self).__name__}: {len(params)} parameters but {len(grads)} gradients")
+            keys = range(len(params))
+            labels = None
+        params, grads = list(params), list(grads)
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if not (type(p) is np.ndarray and p.dtype.kind == "f"):  # the common case, checked for free
+                if not (is_array_api_obj(p) and _namespace(p).isdtype(p.dtype, "real floating")):
+                    raise TypeError(f"{who}params{labels[i] if labels else f'[{i}]'} must be an array of floats "
+                                    f"(it is updated in place), got {_describe(p)}")
+            if not (type(g) is np.ndarray and g.dtype.kind == "f") and not (
+                    is_array_api_obj(g) and _namespace(g).isdtype(g.dtype, "real floating")):
+                g = grads[i] = prepare(g, names=(f"grads{labels[i] if labels else f'[{i}]'}",), where=who)[1][0]
+            if tuple(p.shape) != tuple(g.shape):
+                raise ValueError(f"{type(self).__name__}: parameter {labels[i] if labels else i} has shape "
+                                 f"{tuple(p.shape)} but its gradient has shape {tuple(g.shape)}")
+        return keys, params, grads
 
     def _update(self, i, p, g, xp):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -62,7 +100,7 @@ class SGD(Optimizer):
     def __init__(self, lr=0.01, momentum=0.0, nesterov=False):
         super().__init__(lr)
         self.momentum = check_param("momentum", momentum, 0.0, 1.0, high_open=True, where="SGD: ")
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool("nesterov", nesterov, where="SGD: ")
         if self.nesterov and self.momentum == 0:
             raise ValueError("SGD: nesterov=True needs a momentum in (0, 1)")
 
