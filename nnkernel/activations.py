@@ -274,23 +274,41 @@ def softmax(z, axis=-1):
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
+def _rest(xp, shifted, e, axis):
+    """sum_j e^{z_j - m} - 1 without the cancellation: the sum over the entries below the maximum, plus one for
+    each further entry that ties with it (the maximum's own term e^0 = 1 is the one left out)."""
+    top = shifted == 0
+    below = xp.sum(xp.where(top, xp.zeros_like(e), e), axis=axis, keepdims=True)
+    ties = xp.sum(xp.astype(top, e.dtype), axis=axis, keepdims=True) - 1.0
+    return below + ties
+
+
 def log_softmax(z, axis=-1):
-    """Log-softmax: log s_i = z_i - m - log sum_j e^{z_j - m}, m = max_j z_j."""
+    """Log-softmax: log s_i = z_i - m - log sum_j e^{z_j - m}, m = max_j z_j.
+
+    The log of the sum is taken as log1p(sum_j e^{z_j - m} - 1), the -1 being the maximum's own term left out
+    of the sum, so log s_i keeps its digits when the maximum dominates (log s_max ~ -sum of the others).
+    """
     xp, (z,) = prepare(z)
     shifted = z - xp.max(z, axis=axis, keepdims=True)
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    return shifted - xp.log1p(_rest(xp, shifted, xp.exp(shifted), axis))
 
 
 def softmax_jacobian(z):
     """Jacobian of softmax over the last axis: J_ij = s_i (delta_ij - s_j) = diag(s) - s s^T.
 
-    For ``z`` of shape (..., n) the result has shape (..., n, n).
+    The diagonal s_i (1 - s_i) takes 1 - s_i as (sum_{j != i} e^{z_j - m}) / sum_j e^{z_j - m}, which does
+    not cancel when s_i is close to 1.  For ``z`` of shape (..., n) the result has shape (..., n, n).
     """
     xp, (z,) = prepare(z)
-    s = softmax(z, axis=-1)
+    shifted = z - xp.max(z, axis=-1, keepdims=True)
+    e = xp.exp(shifted)
+    total = xp.sum(e, axis=-1, keepdims=True)
+    s = e / total
+    others = xp.where(shifted == 0, _rest(xp, shifted, e, -1), total - e)  # sum_{j != i} e_j
     n = z.shape[-1]
-    eye = xp.eye(n, dtype=z.dtype, device=getattr(z, "device", None))
-    return s[..., :, None] * (eye - s[..., None, :])
+    diag = xp.eye(n, dtype=z.dtype, device=getattr(z, "device", None)) == 1
+    return xp.where(diag, (s * (others / total))[..., :, None], -(s[..., :, None] * s[..., None, :]))
 
 
 def _groups(xp, z, k, who):

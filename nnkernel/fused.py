@@ -158,9 +158,12 @@ def _bce_logits(t, z):
     return max(z, 0.0) - z * t + math.log1p(math.exp(-abs(z)))
 
 
-def _bce_logits_grad(t, z, inv_n):
+def _bce_logits_grad(t, z, inv_n):  # (1 - y) sigma(z) - y sigma(-z): no cancellation for y = 1, z large
     e = math.exp(-abs(z))
-    return ((1.0 if z >= 0 else e) / (1.0 + e) - t) * inv_n
+    d = 1.0 + e
+    s_pos = (1.0 if z >= 0 else e) / d
+    s_neg = (e if z >= 0 else 1.0) / d
+    return ((1.0 - t) * s_pos - t * s_neg) * inv_n
 
 
 #: name -> (scalar formula, number of array operands, number of scalar parameters)
