@@ -226,32 +226,49 @@ def swish(z, beta=1.0):
 
 
 def swish_grad(z, beta=1.0):
-    """g'(z) = s + beta z s (1 - s), with s = sigma(beta z)."""
+    """g'(z) = s + beta z s (1 - s), with s = sigma(beta z).
+
+    With b = beta z and e = e^{-|b|} this is (1 + e + b e) / (1 + e)^2 for b >= 0 and
+    e ((1 + b) + e) / (1 + e)^2 for b < 0: for -2 <= b <= -1/2, 1 + b is exact, so where the two terms of
+    s + b s (1 - s) would cancel only the rounding of e is left.
+    """
     beta = _check_beta(beta)
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("swish_grad", z, beta)
-    bz = beta * z
-    return sigmoid(bz) + bz * sigmoid_grad(bz)
+    b = beta * z
+    e = xp.exp(-xp.abs(b))
+    d = 1.0 + e
+    num = xp.where(b < 0, e * ((1.0 + b) + e), d + b * e)
+    return num / d / d
+
+
+def _wide(xp, z):
+    """float32 in float64 (as the fused kernels compute it), other formats as they are."""
+    return xp.astype(z, xp.float64) if z.dtype == xp.float32 else z
 
 
 def gelu(z):
     """Gaussian error linear unit (exact form): g(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2.
 
-    Phi is computed as erfc(-z / sqrt 2) / 2, which keeps full accuracy in the negative tail.
+    Phi is computed as erfc(-z / sqrt 2) / 2, which keeps full accuracy in the negative tail.  In the lower
+    tail erfc magnifies the rounding of its argument about z^2 times, so float32 input is evaluated in
+    float64 and rounded once at the end.
     """
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("gelu", z)
-    return 0.5 * z * erfc(-z / _SQRT_2)
+    w = _wide(xp, z)
+    return xp.astype(0.5 * w * erfc(-w / _SQRT_2), z.dtype)
 
 
 def gelu_grad(z):
-    """g'(z) = Phi(z) + z phi(z), phi the standard normal density."""
+    """g'(z) = Phi(z) + z phi(z), phi the standard normal density (float32 evaluated in float64, as gelu)."""
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("gelu_grad", z)
-    return 0.5 * erfc(-z / _SQRT_2) + z * _INV_SQRT_2PI * xp.exp(-0.5 * z * z)
+    w = _wide(xp, z)
+    return xp.astype(0.5 * erfc(-w / _SQRT_2) + w * _INV_SQRT_2PI * xp.exp(-0.5 * w * w), z.dtype)
 
 
 def gaussian(z):

@@ -119,11 +119,12 @@ def _swish(z, beta):
     return z * (1.0 if bz >= 0 else e) / (1.0 + e)
 
 
-def _swish_grad(z, beta):
-    bz = beta * z
-    e = math.exp(-abs(bz))
+def _swish_grad(z, beta):  # e ((1 + b) + e) / (1 + e)^2 for b < 0: 1 + b exact where the terms would cancel
+    b = beta * z
+    e = math.exp(-abs(b))
     d = 1.0 + e
-    return (1.0 if bz >= 0 else e) / d + bz * e / (d * d)
+    num = e * ((1.0 + b) + e) if b < 0 else d + b * e
+    return num / d / d
 
 
 def _gelu(z):
