@@ -593,10 +593,6 @@ REMAINING = {
     "gelu_grad": "Phi(z) + z phi(z): the same erfc, and below z = 0 two terms of opposite sign that cancel on the "
                  "way to the zero of the derivative, magnifying the round-off of each; float32 is evaluated in "
                  "float64 and meets the goal.",
-    "gaussian_grad": "-2 z e^{-z^2}: z^2 is rounded before exp, which magnifies that half ulp z^2 times "
-                     "(kappa of e^{-z^2} is 2 z^2), so just inside the rule the error can pass the goal by a "
-                     "fraction of an ulp. Carrying z^2 as an exact sum of two numbers (Dekker's product) would "
-                     "remove it at the cost of a few more operations per element.",
     "erfc": "not an nnkernel function: the special function the GELU formulas call (SciPy's in the array path on "
             "NumPy, the C library's in the fused kernels), measured to show where GELU's error comes from.",
 }

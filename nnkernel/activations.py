@@ -271,16 +271,34 @@ def gelu_grad(z):
     return xp.astype(0.5 * erfc(-w / _SQRT_2) + w * _INV_SQRT_2PI * xp.exp(-0.5 * w * w), z.dtype)
 
 
+def _exp_minus_square(xp, z):
+    """e^{-z^2} with z^2 = h + l carried exactly (Dekker's product): e^{-h} (1 - l).
+
+    Rounding z^2 to h first would cost an error exp magnifies z^2 times; the low part l restores it.
+    Where |z| is so large that e^{-z^2} is 0 anyway, l is taken as 0 (the split would overflow).
+    """
+    h = z * z
+    info = xp.finfo(z.dtype)
+    factor = float(2 ** ((1 - round(math.log2(float(info.eps))) + 1) // 2) + 1)  # splits the significand in two
+    s = xp.where(xp.abs(z) < math.sqrt(float(info.max)) / (2 * factor), z, xp.zeros_like(z))
+    c = factor * s
+    hi = c - (c - s)
+    lo = s - hi
+    low = ((hi * hi - s * s) + 2.0 * hi * lo) + lo * lo
+    e = xp.exp(-h)
+    return e - e * low
+
+
 def gaussian(z):
-    """Gaussian (radial) activation: g(z) = e^{-z^2}."""
+    """Gaussian (radial) activation: g(z) = e^{-z^2}, with z^2 carried to twice the working precision."""
     xp, (z,) = prepare(z)
-    return xp.exp(-(z * z))
+    return _exp_minus_square(xp, z)
 
 
 def gaussian_grad(z):
     """g'(z) = -2 z e^{-z^2}."""
     xp, (z,) = prepare(z)
-    return -2.0 * z * xp.exp(-(z * z))
+    return -2.0 * z * _exp_minus_square(xp, z)
 
 
 # ----------------------------------------------------------------------------- vector-valued

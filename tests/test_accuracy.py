@@ -173,6 +173,18 @@ def test_gelu_in_float32():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_gaussian_carries_the_square(dtype):
+    """e^{-z^2} with z^2 as an exact sum of two numbers: within the goal even where kappa = 2 z^2 is large."""
+    z = np.linspace(-8, 8, 161)
+    for fn, f in ((A.gaussian, lambda z: mpmath.exp(-z * z)),
+                  (A.gaussian_grad, lambda z: -2 * z * mpmath.exp(-z * z))):
+        zz = z.astype(dtype)
+        ref, _ = exact(f, zz)
+        assert ulps(fn(zz), ref, dtype).max() <= GOAL
+    np.testing.assert_array_equal(A.gaussian(np.array([np.inf, -np.inf, 1e4, 0.0], dtype)), [0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_functions_that_met_the_goal_already(dtype):
     """Guards against regressions elsewhere: sigmoid, its derivative, tanh's, softplus, ELU."""
     assert_goal(A.sigmoid, sigma, GRID, dtype)
