@@ -1,6 +1,7 @@
-"""Run the benchmarks: ``python -m benchmarks [--sections explorers,kernel,gpu,book]``.
+"""Run the benchmarks: ``python -m benchmarks [--sections explorers,kernel,gpu,book,accuracy]``.
 
-Prints a table and writes benchmarks/results.json (records of other machines are kept).
+Prints a table and writes benchmarks/results.json (records of other machines are kept); the accuracy
+section also writes its full table to benchmarks/accuracy.json.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sections", default="explorers,kernel,gpu,book",
-                        help="comma-separated: explorers, kernel, gpu, book")
+    parser.add_argument("--sections", default="explorers,kernel,gpu,book,accuracy",
+                        help="comma-separated: explorers, kernel, gpu, book, accuracy")
     parser.add_argument("--out", default=os.path.join(HERE, "results.json"))
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
@@ -36,6 +37,10 @@ def main(argv=None):
         from . import book
 
         book.run(results)
+    if "accuracy" in sections:
+        from . import accuracy
+
+        accuracy.run(results)
     results.write(args.out, extra)
     print(f"wrote {args.out}")
 

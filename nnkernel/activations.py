@@ -283,51 +283,91 @@ def swish(z, beta=1.0):
 
 @_activation(nan_out=True)
 def swish_grad(z, beta=1.0):
-    """g'(z) = s + beta z s (1 - s), with s = sigma(beta z)."""
+    """g'(z) = s + beta z s (1 - s), with s = sigma(beta z).
+
+    With b = beta z and e = e^{-|b|} this is (1 + e + b e) / (1 + e)^2 for b >= 0 and
+    e ((1 + b) + e) / (1 + e)^2 for b < 0: for -2 <= b <= -1/2, 1 + b is exact, so where the two terms of
+    s + b s (1 - s) would cancel only the rounding of e is left.
+    """
     beta = _check_beta(beta)
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("swish_grad", z, beta)
-    bz = beta * z if beta else xp.zeros_like(z)
-    g = sigmoid_grad(bz)
-    return sigmoid(bz) + where(g == 0, 0.0, bz, like=z) * g  # the limits 0 and 1 at -inf and +inf
+    b = beta * z if beta else xp.zeros_like(z)  # beta = 0: 0, not 0 * inf
+    e = xp.exp(-xp.abs(b))
+    d = 1.0 + e
+    negative = b < 0
+    b = where(e == 0, 0.0, b, like=z)  # |b| = inf: b e -> 0, giving the limits 0 and 1 at -inf and +inf
+    num = xp.where(negative, e * ((1.0 + b) + e), d + b * e)
+    return num / d / d
+
+
+def _wide(xp, z):
+    """float32 in float64 (as the fused kernels compute it), other formats as they are."""
+    return xp.astype(z, xp.float64) if z.dtype == xp.float32 else z
 
 
 @_activation()
 def gelu(z):
     """Gaussian error linear unit (exact form): g(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2.
 
-    Phi is computed as erfc(-z / sqrt 2) / 2, which keeps full accuracy in the negative tail.
+    Phi is computed as erfc(-z / sqrt 2) / 2, which keeps full accuracy in the negative tail.  In the lower
+    tail erfc magnifies the rounding of its argument about z^2 times, so float32 input is evaluated in
+    float64 and rounded once at the end.
     """
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("gelu", z)
-    c = erfc(-z / _SQRT_2)
-    return 0.5 * where(c == 0, 0.0, z, like=z) * c  # 0 at z = -inf, the limit
+    w = _wide(xp, z)
+    c = erfc(-w / _SQRT_2)
+    return xp.astype(0.5 * where(c == 0, 0.0, w, like=w) * c, z.dtype)  # 0 at z = -inf, the limit
 
 
 @_activation()
 def gelu_grad(z):
-    """g'(z) = Phi(z) + z phi(z), phi the standard normal density."""
+    """g'(z) = Phi(z) + z phi(z), phi the standard normal density (float32 evaluated in float64, as gelu)."""
     xp, (z,) = prepare(z)
     if fused.applies(z):
         return fused.call("gelu_grad", z)
-    e = xp.exp(-0.5 * z * z)
-    return 0.5 * erfc(-z / _SQRT_2) + where(e == 0, 0.0, z, like=z) * _INV_SQRT_2PI * e  # limits 0, 1 at -+inf
+    w = _wide(xp, z)
+    c = xp.clip(w, -1e3, 1e3)  # e^{-c^2/2} is 0 beyond, and c^2 cannot overflow
+    e = xp.exp(-0.5 * c * c)
+    g = 0.5 * erfc(-w / _SQRT_2) + where(e == 0, 0.0, w, like=w) * _INV_SQRT_2PI * e  # limits 0, 1 at -+inf
+    return xp.astype(g, z.dtype)
+
+
+def _exp_minus_square(xp, z):
+    """e^{-z^2} with z^2 = h + l carried exactly (Dekker's product): e^{-h} (1 - l).
+
+    Rounding z^2 to h first would cost an error exp magnifies z^2 times; the low part l restores it.
+    Where |z| is so large that e^{-z^2} is 0 anyway, l is taken as 0 (the split would overflow), and
+    |z| > 1e3 is clipped to 1e3 (e^{-10^6} is 0 in every format) so that z^2 cannot overflow.
+    """
+    z = xp.clip(z, -1e3, 1e3)
+    h = z * z
+    info = xp.finfo(z.dtype)
+    factor = float(2 ** ((1 - round(math.log2(float(info.eps))) + 1) // 2) + 1)  # splits the significand in two
+    s = xp.where(xp.abs(z) < math.sqrt(float(info.max)) / (2 * factor), z, xp.zeros_like(z))
+    c = factor * s
+    hi = c - (c - s)
+    lo = s - hi
+    low = ((hi * hi - s * s) + 2.0 * hi * lo) + lo * lo
+    e = xp.exp(-h)
+    return e - e * low
 
 
 @_activation()
 def gaussian(z):
-    """Gaussian (radial) activation: g(z) = e^{-z^2}."""
+    """Gaussian (radial) activation: g(z) = e^{-z^2}, with z^2 carried to twice the working precision."""
     xp, (z,) = prepare(z)
-    return xp.exp(-(z * z))
+    return _exp_minus_square(xp, z)
 
 
 @_activation()
 def gaussian_grad(z):
     """g'(z) = -2 z e^{-z^2}."""
     xp, (z,) = prepare(z)
-    e = xp.exp(-(z * z))
+    e = _exp_minus_square(xp, z)
     return -2.0 * where(e == 0, 0.0, z, like=z) * e  # 0 at +-inf, the limit
 
 
@@ -350,28 +390,47 @@ def softmax(z, axis=-1):
     return e / xp.sum(e, axis=axis, keepdims=True)
 
 
+def _rest(xp, shifted, e, axis):
+    """sum_j e^{z_j - m} - 1 without the cancellation: the sum over the entries below the maximum, plus one for
+    each further entry that ties with it (the maximum's own term e^0 = 1 is the one left out)."""
+    top = shifted == 0
+    below = xp.sum(xp.where(top, xp.zeros_like(e), e), axis=axis, keepdims=True)
+    ties = xp.sum(xp.astype(top, e.dtype), axis=axis, keepdims=True) - 1.0
+    return below + ties
+
+
 @_activation()
 def log_softmax(z, axis=-1):
-    """Log-softmax: log s_i = z_i - m - log sum_j e^{z_j - m}, m = max_j z_j."""
+    """Log-softmax: log s_i = z_i - m - log sum_j e^{z_j - m}, m = max_j z_j.
+
+    The log of the sum is taken as log1p(sum_j e^{z_j - m} - 1), the -1 being the maximum's own term left out
+    of the sum, so log s_i keeps its digits when the maximum dominates (log s_max ~ -sum of the others).
+    """
     xp, (z,) = prepare(z)
     if _vector_input(xp, z, axis, "log_softmax"):
         return xp.zeros_like(z)  # empty in, empty out
     shifted = z - xp.max(z, axis=axis, keepdims=True)
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    return shifted - xp.log1p(_rest(xp, shifted, xp.exp(shifted), axis))
 
 
 @_activation()
 def softmax_jacobian(z):
     """Jacobian of softmax over the last axis: J_ij = s_i (delta_ij - s_j) = diag(s) - s s^T.
 
-    For ``z`` of shape (..., n) the result has shape (..., n, n).
+    The diagonal s_i (1 - s_i) takes 1 - s_i as (sum_{j != i} e^{z_j - m}) / sum_j e^{z_j - m}, which does
+    not cancel when s_i is close to 1.  For ``z`` of shape (..., n) the result has shape (..., n, n).
     """
     xp, (z,) = prepare(z)
-    _vector_input(xp, z, -1, "softmax_jacobian")
-    s = softmax(z, axis=-1)
+    if _vector_input(xp, z, -1, "softmax_jacobian"):  # empty in, empty out: shape (..., n, n)
+        return xp.zeros((*z.shape, z.shape[-1]), dtype=z.dtype, device=getattr(z, "device", None))
+    shifted = z - xp.max(z, axis=-1, keepdims=True)
+    e = xp.exp(shifted)
+    total = xp.sum(e, axis=-1, keepdims=True)
+    s = e / total
+    others = xp.where(shifted == 0, _rest(xp, shifted, e, -1), total - e)  # sum_{j != i} e_j
     n = z.shape[-1]
-    eye = xp.eye(n, dtype=z.dtype, device=getattr(z, "device", None))
-    return s[..., :, None] * (eye - s[..., None, :])
+    diag = xp.eye(n, dtype=z.dtype, device=getattr(z, "device", None)) == 1
+    return xp.where(diag, (s * (others / total))[..., :, None], -(s[..., :, None] * s[..., None, :]))
 
 
 def _groups(xp, z, k, who):

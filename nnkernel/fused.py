@@ -126,11 +126,14 @@ def _swish(z, beta):
     return z * s if s != 0.0 else 0.0
 
 
-def _swish_grad(z, beta):
-    bz = beta * z if beta != 0.0 else 0.0
-    e = math.exp(-abs(bz))
+def _swish_grad(z, beta):  # e ((1 + b) + e) / (1 + e)^2 for b < 0: 1 + b exact where the terms would cancel
+    b = beta * z if beta != 0.0 else 0.0
+    e = math.exp(-abs(b))
+    if e == 0.0:  # |b| = inf (or so large that b e underflows): the limits 0 and 1
+        return 0.0 if b < 0 else 1.0
     d = 1.0 + e
-    return (1.0 if bz >= 0 else e) / d + (bz * e / (d * d) if e != 0.0 else 0.0)
+    num = e * ((1.0 + b) + e) if b < 0 else d + b * e
+    return num / d / d
 
 
 def _gelu(z):
@@ -167,9 +170,12 @@ def _bce_logits(t, z):
     return max(z, 0.0) - z * t + math.log1p(math.exp(-abs(z)))
 
 
-def _bce_logits_grad(t, z, inv_n):
+def _bce_logits_grad(t, z, inv_n):  # (1 - y) sigma(z) - y sigma(-z): no cancellation for y = 1, z large
     e = math.exp(-abs(z))
-    return ((1.0 if z >= 0 else e) / (1.0 + e) - t) * inv_n
+    d = 1.0 + e
+    s_pos = (1.0 if z >= 0 else e) / d
+    s_neg = (e if z >= 0 else 1.0) / d
+    return ((1.0 - t) * s_pos - t * s_neg) * inv_n
 
 
 #: name -> (scalar formula, number of array operands, number of scalar parameters)

@@ -136,6 +136,13 @@ def _log(xp, p):
     return xp.where(p > 0, xp.maximum(xp.log(with_zero), xp.full_like(p, LOG_CLAMP)), xp.full_like(p, LOG_CLAMP))
 
 
+def _log1m(xp, p):
+    """log(1 - p) clamped at -100 (finite at p = 1), computed as log1p(-p): 1 - p is never rounded, so
+    p = 1e-10 gives -1e-10 in float32 too (log(1 - p) would give log(1.0) = 0)."""
+    with_one = xp.where(p < 1, p, xp.zeros_like(p))
+    return xp.where(p < 1, xp.maximum(xp.log1p(-with_one), xp.full_like(p, LOG_CLAMP)), xp.full_like(p, LOG_CLAMP))
+
+
 # ----------------------------------------------------------------------------- regression
 @_loss
 def mean_error(y_true, y_pred, reduction="mean"):
@@ -285,10 +292,13 @@ def log_cosh_grad(y_true, y_pred):
 # ----------------------------------------------------------------------------- binary classification
 @_loss
 def binary_cross_entropy(y_true, y_pred, reduction="mean"):
-    """Binary cross-entropy on probabilities: -(y log p + (1 - y) log(1 - p)), logs clamped at -100."""
+    """Binary cross-entropy on probabilities: -(y log p + (1 - y) log(1 - p)), logs clamped at -100.
+
+    log(1 - p) is computed as log1p(-p), so a p near 0 keeps its digits (-log(1 - p) ~ p).
+    """
     xp, t, p = _pair("binary_cross_entropy", y_true, y_pred)
     _check_probs(xp, "binary_cross_entropy", y_true=t, y_pred=p)
-    losses = -(t * _log(xp, p) + (1.0 - t) * _log(xp, 1.0 - p))
+    losses = -(t * _log(xp, p) + (1.0 - t) * _log1m(xp, p))
     return _reduce(xp, "binary_cross_entropy", losses, reduction)
 
 
@@ -314,14 +324,18 @@ def binary_cross_entropy_with_logits(y_true, y_pred, reduction="mean"):
 
 @_loss
 def binary_cross_entropy_with_logits_grad(y_true, y_pred):
-    """d BCE / d z = (sigma(z) - y) / N: prediction minus target."""
+    """d BCE / d z = (sigma(z) - y) / N: prediction minus target.
+
+    Computed as ((1 - y) sigma(z) - y sigma(-z)) / N, the same number since 1 - sigma(z) = sigma(-z):
+    for y = 1 and a large z the difference sigma(z) - 1 would cancel, while sigma(-z) keeps every digit.
+    """
     from .activations import sigmoid
 
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
     _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
     if fused.applies(t, z):
         return fused.call("bce_logits_grad", t, z, 1.0 / _size(z))
-    return (sigmoid(z) - t) / _size(z)
+    return ((1.0 - t) * sigmoid(z) - t * sigmoid(-z)) / _size(z)
 
 
 @_loss
