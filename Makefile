@@ -51,6 +51,9 @@ PRESENTATION ?= 0
 demo: setup
 	NNK_PRESENTATION=$(PRESENTATION) $(BIN)/voila --Voila.ip=127.0.0.1 demos/$(NAME).ipynb
 
-# Browser tests need Chromium (Debian's package; Playwright drives it).
+# Browser tests need Chromium (Debian's package; Playwright drives it) and axe-core (npm, pinned in
+# package-lock.json), which the accessibility test injects into every page.
 browser-setup: setup
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	npm ci --no-audit --no-fund --silent
