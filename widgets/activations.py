@@ -20,7 +20,7 @@ def _param_label(info, values):
 
 
 class ActivationExplorer(Explorer):
-    """Function (left) and derivative (right) of one activation on z in [-z_max, z_max].
+    """Function (left) and derivative (right) of one activation against its input z.
 
     Controls: ``activation`` (a dropdown of the registry's elementwise
     activations), ``alpha`` (leaky ReLU, PReLU, ELU) and ``beta`` (swish); a

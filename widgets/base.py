@@ -17,7 +17,9 @@ and read back the artists' data.
 """
 from __future__ import annotations
 
+import html
 import io
+import re
 import struct
 import time
 import warnings
@@ -55,6 +57,35 @@ def encode_png(rgba: np.ndarray, level: int = 1) -> bytes:
 
     header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # width, height, bit depth, RGBA, deflate, no filter, no interlace
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, level)) + chunk(b"IEND", b"")
+
+
+def _plain(markup: str) -> str:
+    """HTML (a readout) as plain text: tags dropped, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<br\s*/?>", "; ", re.sub(r"<(?!br)[^>]+>", "", markup))).split())
+
+
+def _setting(name: str, control) -> str:
+    """One control's state as words: its label, then the value as the control shows it."""
+    label = (getattr(control, "description", "") or name).replace("$", "").replace("\\", "").strip(": ")
+    value = control.value
+    if isinstance(value, bool):
+        shown = "on" if value else "off"
+    elif hasattr(control, "label") and getattr(control, "options", None) is not None:
+        chosen = control.label
+        shown = ", ".join(chosen) if isinstance(chosen, tuple) else str(chosen)
+        shown = shown or "none"
+    elif isinstance(value, float):
+        shown = f"{value:.3g}"
+    else:
+        shown = str(value)
+    return f"{label} {shown}" + (" (does not apply)" if getattr(control, "disabled", False) else "")
+
+
+def _alt_holder(text: str) -> W.HTML:
+    """A hidden HTML widget holding a figure's description; on the page it becomes the image's alt text."""
+    holder = W.HTML(html.escape(text), layout=W.Layout(display="none"))
+    holder.add_class("nnk-alt")
+    return holder
 
 
 def _ipympl_active() -> bool:
@@ -112,6 +143,9 @@ class Explorer:
             self.view = W.Image(format="png")
         self.fig.canvas.mpl_connect("draw_event", self._on_draw)
         self.view.add_class("nnk-explorer-figure")
+        #: the figure's description (``describe()``), kept beside it; the book's page script makes it the
+        #: image's alt text (the widget manager's Image has no alt of its own)
+        self.alt = _alt_holder("")
         for name, control in self.controls.items():
             control.add_class(f"nnk-control-{name}")
             control.observe(self._on_change, names="value")
@@ -136,6 +170,19 @@ class Explorer:
             self.update()
 
     _quiet = False
+
+    def describe(self) -> str:
+        """Alt text for the figure as it is now: what it shows, every control's setting, and the readout.
+
+        What it shows is the first line of the class docstring; the numbers are the ones the readout
+        prints, so the text never disagrees with the figure.
+        """
+        subject = (type(self).__doc__ or type(self).__name__).strip().splitlines()[0].rstrip(".")
+        settings = "; ".join(_setting(name, c) for name, c in self.controls.items())
+        text = f"{subject}. Settings: {settings}." if settings else f"{subject}."
+        if self.readout is not None and self.readout.value:
+            text += " " + _plain(self.readout.value)
+        return text
 
     def quietly(self):
         """Context manager: change several controls, then call ``update()`` once yourself."""
@@ -189,6 +236,7 @@ class Explorer:
                 canvas.blit(self.fig.bbox)
         if self.mode != "ipympl":
             self.view.value = encode_png(np.asarray(canvas.buffer_rgba()))
+        self.alt.value = html.escape(self.describe())  # the figure's alt text on the page
 
     def png(self, colors: int = 96) -> bytes:
         """The figure as shown now, as a compact PNG: quantized to ``colors`` colours (lines and text stay sharp)."""
@@ -216,9 +264,11 @@ class Explorer:
         frames = []
         for v in values:
             slider.value = v
-            frame = W.Image(value=self.png(), format="png")
+            image = W.Image(value=self.png(), format="png")
+            described = [image, _alt_holder(self.describe())]
             if self.readout is not None:  # the frame carries its numbers with it
-                frame = W.VBox([W.HTML(self.readout.value), frame])
+                described.insert(0, W.HTML(self.readout.value))
+            frame = W.VBox(described)
             frames.append(frame)
         labels = [fmt.format(v) for v in values]
         start = int(np.argmin([abs(v - saved[control]) for v in values]))
@@ -250,7 +300,7 @@ class Explorer:
     def widget(self) -> W.Widget:
         """The whole explorer: controls above the figure."""
         if not hasattr(self, "_widget"):
-            self._widget = W.VBox([self.control_box(), self.view])
+            self._widget = W.VBox([self.control_box(), self.view, self.alt])
             self._widget.add_class("nnk-explorer")
         return self._widget
 

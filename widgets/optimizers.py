@@ -442,13 +442,13 @@ class OptimizerExplorer(Explorer):
             for a in (line, end, curve):
                 a.set_visible(True)
             label = OPTIMIZER_CHOICES[name]
+            # the colour goes to a swatch; the text keeps the page's colour (legible in both modes)
+            swatch = f"<span style='color:{OPTIMIZER_COLORS[name]}' aria-hidden='true'>&#9632;</span> "
             if tr.diverged:
-                lines.append(f"<span style='color:{OPTIMIZER_COLORS[name]}'><b>{label} diverged at step "
-                             f"{tr.diverged_at}</b></span>")
+                lines.append(f"{swatch}<b>{label} diverged at step {tr.diverged_at}</b>")
             else:
                 gap = float(tr.losses[-1] - s.f_min)
-                lines.append(f"<span style='color:{OPTIMIZER_COLORS[name]}'><b>{label}</b></span>: "
-                             f"f − f* = {gap:.2e} after {tr.path.shape[0] - 1} steps")
+                lines.append(f"{swatch}<b>{label}</b>: f − f* = {gap:.2e} after {tr.path.shape[0] - 1} steps")
         self.readout.value = "<br>".join(lines) if lines else "choose at least one optimizer"
 
     def control_box(self) -> W.Widget:

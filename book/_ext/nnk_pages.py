@@ -6,6 +6,9 @@
 - docutils marks each bibliography entry role="doc-biblioentry" inside a role="list": that role is
   deprecated and leaves the list with no items for a screen reader (axe: aria-required-children,
   critical).  Entries become role="listitem".
+- MyST-NB's folded code cells name their <summary> "Toggle hidden content", which hides the visible
+  "Show code cell source" from the accessible name (axe: label-content-name-mismatch); the summary is
+  named by its text instead.
 """
 
 
@@ -30,14 +33,22 @@ def dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
-def fix_bibliography_roles(app, pagename, templatename, context, doctree):
+BODY_FIXES = (
+    ('role="doc-biblioentry"', 'role="listitem"'),
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
+)
+
+
+def fix_body(app, pagename, templatename, context, doctree):
     body = context.get("body")
-    if body and 'role="doc-biblioentry"' in body:
-        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    if body:
+        for old, new in BODY_FIXES:
+            body = body.replace(old, new)
+        context["body"] = body
 
 
 def setup(app):
     # early: html-page-context stops at the first handler that returns a template name
     app.connect("html-page-context", dedupe_scripts, priority=100)
-    app.connect("html-page-context", fix_bibliography_roles, priority=100)
+    app.connect("html-page-context", fix_body, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

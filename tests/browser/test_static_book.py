@@ -47,3 +47,24 @@ def test_static_explorer_slider_changes_the_image(built_book, page):
     assert after_text != before_text
     assert len(after_img) == 1 and after_img != before_img
     assert page.external_requests == []
+
+
+def test_explorer_controls_and_figures_are_named(built_book, page):
+    """Slider handles are named by their label and announce the value shown; figures have alt text."""
+    for chapter in _chapters(built_book):
+        page.goto((built_book / "lessons" / f"{chapter}.html").as_uri())
+        page.locator(".nnk-static-explorer").first.wait_for(timeout=20000)
+        page.wait_for_timeout(500)
+        handles = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.widget-slider')).map(s => {"
+            " const h = s.querySelector('[role=slider]'); const r = s.querySelector('.widget-readout');"
+            " return [h.getAttribute('aria-label'), s.querySelector('.widget-label').textContent.trim(),"
+            " h.getAttribute('aria-valuetext'), r ? r.textContent.trim() : null]; })")
+        assert handles, chapter
+        for name, label, valuetext, readout in handles:
+            assert name and name != "null" and name == label, (chapter, name, label)
+            if readout:
+                assert valuetext == readout, (chapter, label, valuetext, readout)
+        alts = page.evaluate("() => Array.from(document.querySelectorAll('img.widget-image'))"
+                             ".filter(i => i.offsetParent !== null).map(i => i.alt)")
+        assert alts and all(len(a) > 40 and "Settings:" in a for a in alts), (chapter, alts)
