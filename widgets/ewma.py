@@ -21,7 +21,7 @@ import numpy as np
 import nnkernel as nk
 
 from .base import Explorer
-from .style import COLORS
+from .style import COLORS, PALETTE
 
 #: colours of the chapter's concepts: the raw series is data (black), the smoothed series V_t the fitted
 #: curve (blue), the effective window a highlight
@@ -34,7 +34,7 @@ EWMA_COLORS = {
 
 #: one colour per beta for figures that compare several (0.9, the usual default, is the smoothed-curve blue);
 #: a bias-corrected curve keeps its beta's colour and is drawn dashed
-BETA_COLORS = {0.5: "#56B4E9", 0.9: COLORS["function"], 0.98: "#E69F00"}
+BETA_COLORS = {0.5: PALETTE["sky"], 0.9: COLORS["function"], 0.98: PALETTE["olive"]}
 
 
 def station_series(days: int = 365, start_day: int = 182, seed: int = 3):

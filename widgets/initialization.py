@@ -28,7 +28,7 @@ from matplotlib.ticker import MaxNLocator
 import nnkernel as nk
 
 from .base import Explorer
-from .style import COLORS
+from .style import COLORS, PALETTE
 
 #: the activations offered, with the x-range of their histograms (values outside are counted in the end bins)
 RANGES = {
@@ -43,7 +43,7 @@ ACTIVATIONS = tuple(RANGES)
 INITIALIZERS = tuple(name for name in nk.init.INITIALIZERS if name not in ("zeros", "constant"))
 
 #: colour of each activation's histograms (SELU has no book-wide colour yet)
-ACTIVATION_COLORS = {name: COLORS.get(name, "#E69F00") for name in ACTIVATIONS}
+ACTIVATION_COLORS = {name: COLORS.get(name, PALETTE["olive"]) for name in ACTIVATIONS}
 
 #: a histogram's bar height is its density times this factor times the range's width, capped at ROW_CAP
 HEIGHT_FACTOR = 0.3

@@ -19,7 +19,7 @@ import numpy as np
 from nnkernel import optim
 
 from .base import Explorer
-from .style import COLORS
+from .style import COLORS, PALETTE
 
 __all__ = ["Surface", "SURFACES", "OPTIMIZER_CHOICES", "OPTIMIZER_COLORS", "Trajectory", "make_optimizer",
            "trajectory", "contours", "draw_surface", "mark_points", "plot_paths", "OptimizerExplorer"]
@@ -166,8 +166,8 @@ OPTIMIZER_CHOICES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov
                      "rmsprop": "RMSProp", "adam": "Adam"}
 
 #: one colour per optimizer, used by the explorer and the chapter's figures (Okabe-Ito palette)
-OPTIMIZER_COLORS = {"sgd": COLORS["function"], "momentum": COLORS["derivative"], "nesterov": "#E69F00",
-                    "adagrad": "#009E73", "rmsprop": COLORS["highlight"], "adam": "#56B4E9"}
+OPTIMIZER_COLORS = {"sgd": COLORS["function"], "momentum": COLORS["derivative"], "nesterov": PALETTE["olive"],
+                    "adagrad": PALETTE["green"], "rmsprop": COLORS["highlight"], "adam": PALETTE["sky"]}
 
 
 def make_optimizer(name, lr, beta=0.9):
