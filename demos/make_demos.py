@@ -29,7 +29,8 @@ def main():
             "%matplotlib widget\n"
             "import os\n"
             f"from {module} import {cls}\n\n"
-            f"{cls}({args}{sep}presentation=os.environ.get(\"NNK_PRESENTATION\") == \"1\")"
+            "presentation = os.environ.get(\"NNK_PRESENTATION\") == \"1\"\n"
+            f"{cls}({args}{sep}presentation=presentation)"
         )]
         nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
         nbf.write(nb, os.path.join(HERE, f"{name}.ipynb"))

@@ -1,10 +1,13 @@
-"""Every notebook's text is clean: no control characters in sources or text outputs.
+"""Every notebook's text is clean: no control characters in sources or text outputs, and code that
+fits the page.
 
 A "\\alpha" written in a non-raw Python string becomes BEL + "lpha", which MathJax shows as a red
 "Math input error" on the published page; this catches it before the book is built.
 """
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +42,13 @@ def test_no_control_characters(path):
     found = [(where, repr(m.group()), text[max(m.start() - 20, 0):m.end() + 20])
              for where, text in _texts(nb) for m in CONTROL.finditer(text)]
     assert found == [], found
+
+
+def test_code_lines_fit_the_page():
+    """Every code line of every notebook is at most 80 characters (ruff's E501), so none is cut off in
+    the book's column (about 84 monospace characters at 1280 px)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--select", "E501",
+         "--line-length", "80", "--output-format", "concise", *map(str, NOTEBOOKS)],
+        capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
