@@ -52,3 +52,23 @@ def test_code_lines_fit_the_page():
          "--line-length", "80", "--output-format", "concise", *map(str, NOTEBOOKS)],
         capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+CHAPTERS = sorted((ROOT / "lessons").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_every_figure_has_alt_text(path):
+    """Each figure's alt text (MyST-NB's cell metadata mystnb.image.alt, written in the cell that draws
+    it) says what it shows, not the name of a file."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    missing = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        if not any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+            continue
+        alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+        if len(alt) < 60 or ".png" in alt:
+            missing.append((i, alt[:60]))
+    assert missing == []

@@ -23,6 +23,10 @@ def test_every_chapter_renders_offline(built_book, page):
                                ".map(i => i.src.slice(0, 80))")
         assert broken == [], (chapter, broken)
         assert page.locator("img").count() > 3, chapter
+        # every figure has alt text that describes it (not the file path MyST-NB falls back to)
+        alts = page.evaluate("() => Array.from(document.images)"
+                             ".filter(i => !i.classList.contains('widget-image')).map(i => i.alt)")
+        assert all(len(a) >= 40 and ".png" not in a and "_images" not in a for a in alts), (chapter, alts)
         print(f"{chapter}: {path.stat().st_size / 1e6:.2f} MB of HTML")
     assert page.external_requests == []
 
