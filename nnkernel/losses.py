@@ -115,13 +115,6 @@ def _reduce(xp, name, losses, reduction):
     raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
 
 
-def _size(a):
-    n = 1
-    for s in a.shape:
-        n *= int(s)
-    return n
-
-
 def _rows(a):
     """Number of examples for a class-axis loss: every axis but the last."""
     n = 1
@@ -155,7 +148,7 @@ def mean_error(y_true, y_pred, reduction="mean"):
 def mean_error_grad(y_true, y_pred):
     """d/d y_hat of mean(y - y_hat) = -1/N everywhere: it never depends on how wrong the prediction is."""
     xp, t, p = _pair("mean_error", y_true, y_pred)
-    return xp.full_like(p, -1.0 / _size(p))
+    return xp.full_like(p, -1.0 / size(p))
 
 
 @_loss
@@ -170,7 +163,7 @@ def mse(y_true, y_pred, reduction="mean"):
 def mse_grad(y_true, y_pred):
     """d MSE / d y_hat = 2 (y_hat - y) / N."""
     xp, t, p = _pair("mse", y_true, y_pred)
-    return (2.0 / _size(p)) * (p - t)
+    return (2.0 / size(p)) * (p - t)
 
 
 @_loss
@@ -184,7 +177,7 @@ def mae(y_true, y_pred, reduction="mean"):
 def mae_grad(y_true, y_pred):
     """d MAE / d y_hat = sign(y_hat - y) / N (0 where they are equal)."""
     xp, t, p = _pair("mae", y_true, y_pred)
-    return xp.sign(p - t) / _size(p)
+    return xp.sign(p - t) / size(p)
 
 
 @_loss
@@ -208,7 +201,7 @@ def rmse_grad(y_true, y_pred):
     xp, t, p = _pair("rmse", y_true, y_pred)
     r = p - t
     root = xp.sqrt(xp.mean(r * r))
-    denom = _size(p) * root
+    denom = size(p) * root
     return where(denom > 0, r / xp.where(denom > 0, denom, xp.ones_like(denom)), 0.0, like=r)
 
 
@@ -232,7 +225,7 @@ def msle_grad(y_true, y_pred):
     """d MSLE / d y_hat = 2 (log(1 + y_hat) - log(1 + y)) / ((1 + y_hat) N)."""
     xp, t, p = _pair("msle", y_true, y_pred)
     _check_log_domain(xp, "msle", t, p)
-    return (2.0 / _size(p)) * (xp.log1p(p) - xp.log1p(t)) / (1.0 + p)
+    return (2.0 / size(p)) * (xp.log1p(p) - xp.log1p(t)) / (1.0 + p)
 
 
 def _check_delta(delta):
@@ -257,8 +250,8 @@ def huber_grad(y_true, y_pred, delta=1.0):
     delta = _check_delta(delta)
     xp, t, p = _pair("huber", y_true, y_pred)
     if fused.applies(t, p):
-        return fused.call("huber_grad", t, p, delta, 1.0 / _size(p))
-    return xp.clip(p - t, -delta, delta) / _size(p)
+        return fused.call("huber_grad", t, p, delta, 1.0 / size(p))
+    return xp.clip(p - t, -delta, delta) / size(p)
 
 
 @_loss
@@ -285,8 +278,8 @@ def log_cosh_grad(y_true, y_pred):
     """d log-cosh / d y_hat = tanh(y_hat - y) / N."""
     xp, t, p = _pair("log_cosh", y_true, y_pred)
     if fused.applies(t, p):
-        return fused.call("log_cosh_grad", t, p, 1.0 / _size(p))
-    return xp.tanh(p - t) / _size(p)
+        return fused.call("log_cosh_grad", t, p, 1.0 / size(p))
+    return xp.tanh(p - t) / size(p)
 
 
 # ----------------------------------------------------------------------------- binary classification
@@ -308,7 +301,7 @@ def binary_cross_entropy_grad(y_true, y_pred):
     xp, t, p = _pair("binary_cross_entropy", y_true, y_pred)
     _check_probs(xp, "binary_cross_entropy", y_true=t, y_pred=p)
     denom = xp.maximum(p * (1.0 - p), xp.full_like(p, GRAD_EPS))
-    return (p - t) / denom / _size(p)
+    return (p - t) / denom / size(p)
 
 
 @_loss
@@ -334,8 +327,8 @@ def binary_cross_entropy_with_logits_grad(y_true, y_pred):
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
     _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
     if fused.applies(t, z):
-        return fused.call("bce_logits_grad", t, z, 1.0 / _size(z))
-    return ((1.0 - t) * sigmoid(z) - t * sigmoid(-z)) / _size(z)
+        return fused.call("bce_logits_grad", t, z, 1.0 / size(z))
+    return ((1.0 - t) * sigmoid(z) - t * sigmoid(-z)) / size(z)
 
 
 @_loss
@@ -352,7 +345,7 @@ def hinge_grad(y_true, y_pred):
     """d hinge / d y_hat = -y / N where the margin y y_hat < 1, else 0."""
     xp, t, p = _pair("hinge", y_true, y_pred)
     _check_signs(xp, "hinge", t)
-    return where(t * p < 1.0, -t, 0.0, like=p) / _size(p)
+    return where(t * p < 1.0, -t, 0.0, like=p) / size(p)
 
 
 @_loss
@@ -370,7 +363,7 @@ def squared_hinge_grad(y_true, y_pred):
     xp, t, p = _pair("squared_hinge", y_true, y_pred)
     _check_signs(xp, "squared_hinge", t)
     m = xp.maximum(1.0 - t * p, xp.zeros_like(p))
-    return -2.0 * t * m / _size(p)
+    return -2.0 * t * m / size(p)
 
 
 # ----------------------------------------------------------------------------- multi-class

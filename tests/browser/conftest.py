@@ -132,3 +132,11 @@ def book_server(built_book):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+def book_pages(html, include_redirect=False):
+    """Every page of the built book in ``html``, as paths relative to it; the root index.html (a bare
+    redirect to the first page) only when ``include_redirect``."""
+    return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
+                  if "_static" not in p.parts and "_sources" not in p.parts
+                  and (include_redirect or p.relative_to(html).as_posix() != "index.html"))

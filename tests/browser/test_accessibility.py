@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, _missing
+from conftest import ROOT, _missing, book_pages
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -28,11 +28,6 @@ def axe_path():
     return AXE
 
 
-def _pages(built_book):
-    return sorted(p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html")
-                  if "_static" not in p.parts and "_sources" not in p.parts and p.name != "index.html")
-
-
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_no_serious_accessibility_violations(built_book, book_server, browser, axe_path, mode):
     context = browser.new_context(viewport={"width": 1300, "height": 1000})
@@ -40,7 +35,7 @@ def test_no_serious_accessibility_violations(built_book, book_server, browser, a
     page = context.new_page()
     blocking, minor, audited = {}, Counter(), 0
     try:
-        for rel in _pages(built_book):
+        for rel in book_pages(built_book):
             page.goto(f"{book_server}/{rel}", wait_until="networkidle")
             page.wait_for_timeout(800 if rel.startswith("lessons/") else 100)
             assert page.evaluate("() => document.documentElement.dataset.theme") == mode, rel

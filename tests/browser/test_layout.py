@@ -1,11 +1,8 @@
 """Pages that fit: nothing overflows a phone's width, and keyboard focus is always visible."""
 
+from conftest import book_pages
+
 PHONE = {"width": 390, "height": 844}
-
-
-def _pages(built_book):
-    return sorted(p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html")
-                  if "_static" not in p.parts and "_sources" not in p.parts and p.name != "index.html")
 
 
 def test_nothing_overflows_a_phone(built_book, browser):
@@ -13,7 +10,7 @@ def test_nothing_overflows_a_phone(built_book, browser):
     page = context.new_page()
     wide = {}
     try:
-        for rel in _pages(built_book):
+        for rel in book_pages(built_book):
             page.goto((built_book / rel).as_uri())
             page.wait_for_timeout(1200 if rel.startswith("lessons/") else 100)
             width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")

@@ -2,16 +2,13 @@
 or refused requests, no MathJax error boxes.  (Warnings are allowed; the widget manager logs one from
 its JSON-schema validator.)"""
 
+from conftest import book_pages
+
 HEALTH_JS = "() => document.querySelectorAll('mjx-merror').length"
 
 
-def _pages(built_book):
-    return sorted(p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html")
-                  if "_static" not in p.parts and "_sources" not in p.parts)
-
-
 def test_every_page_loads_cleanly(built_book, book_server, page):
-    pages = _pages(built_book)
+    pages = book_pages(built_book, include_redirect=True)
     assert len(pages) >= 12 and "lessons/optimizers.html" in pages
     problems = {}
     for rel in pages:

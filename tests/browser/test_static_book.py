@@ -1,5 +1,4 @@
 """The built book in a real browser: maths rendered, figures loaded, static explorers respond, nothing fetched."""
-import pytest
 
 CHAPTERS = ["activations", "maximum_likelihood", "losses", "initialization", "batch_normalization", "ewma",
             "optimizers"]
