@@ -91,6 +91,11 @@ def test_readout_reports_weight_shares(explorer):
     assert f"sum to <b>{1 - 0.99**365:.3f}</b>" in explorer.readout.value
     explorer.controls["bias_correction"].value = True
     assert "sum to <b>1.000</b>" in explorer.readout.value
+    # day 1: the average starts at (1 - beta) x_1 without correction, at x_1 with it
+    x1 = explorer.series[0]
+    assert f"day 1's average <b>{x1:.1f}</b> °C (reading {x1:.1f} °C)" in explorer.readout.value
+    explorer.controls["bias_correction"].value = False
+    assert f"day 1's average <b>{(1 - explorer.controls['beta'].value) * x1:.1f}</b> °C" in explorer.readout.value
 
 
 def test_bias_correction_changes_only_the_start(explorer):

@@ -29,6 +29,7 @@ class ActivationExplorer(Explorer):
     """
 
     figsize = (8.0, 3.2)
+    page_name = "activations"
 
     def __init__(self, activation: str = "elu", z_max: float = 5.0, n_points: int = 401, **kwargs):
         if activation not in CHOICES:

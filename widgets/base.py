@@ -32,6 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from . import page
 from .style import rc
 
 MODES = ("auto", "ipympl", "image")
@@ -64,9 +65,16 @@ def _plain(markup: str) -> str:
     return " ".join(html.unescape(re.sub(r"<br\s*/?>", "; ", re.sub(r"<(?!br)[^>]+>", "", markup))).split())
 
 
+def _label(name: str, control) -> str:
+    """A control's name as the reader sees it: its description without TeX's $ and backslashes."""
+    return (getattr(control, "description", "") or name).replace("$", "").replace("\\", "").strip(": ")
+
+
 def _setting(name: str, control) -> str:
     """One control's state as words: its label, then the value as the control shows it."""
-    label = (getattr(control, "description", "") or name).replace("$", "").replace("\\", "").strip(": ")
+    label = _label(name, control)
+    if getattr(control, "disabled", False):
+        return f"{label} (does not apply)"
     value = control.value
     if isinstance(value, bool):
         shown = "on" if value else "off"
@@ -78,7 +86,7 @@ def _setting(name: str, control) -> str:
         shown = f"{value:.3g}"
     else:
         shown = str(value)
-    return f"{label} {shown}" + (" (does not apply)" if getattr(control, "disabled", False) else "")
+    return f"{label} {shown}"
 
 
 def _alt_holder(text: str) -> W.HTML:
@@ -94,6 +102,28 @@ def _ipympl_active() -> bool:
 
 class Explorer:
     """Base class: subclasses implement ``build()`` (axes, artists, controls) and ``redraw(values)``."""
+
+    #: the explorer's name on a published page: its element id and the prefix of a shared state
+    #: (``#activations:activation=elu;alpha=0.50``)
+    page_name = "explorer"
+
+    #: a multiple-choice control whose options draw independent artists (the optimizers): the page
+    #: keeps one overlay per option and stacks the chosen ones instead of drawing every combination
+    layer_control: str | None = None
+
+    #: the values a published page offers, per control name: a list, or a function of the explorer
+    #: returning one; controls not named here get :meth:`page_values`' default
+    page_grid: dict = {}
+
+    #: the order in which the page grid is walked, outermost first (default: the controls' order); a
+    #: control that changes the static part of the figure belongs outside the sliders, so that the
+    #: background is drawn once per value of it rather than once per setting
+    page_order: tuple = ()
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._source_args = (args, kwargs)  # so a test can build the same explorer as a page shows
+        return self
 
     #: default figure size in inches, (width, height)
     figsize = (8.0, 3.4)
@@ -170,17 +200,27 @@ class Explorer:
             self.update()
 
     _quiet = False
+    _off_screen = False
+
+    def subject(self) -> str:
+        """What the figure shows: the first line of the class docstring."""
+        return (type(self).__doc__ or type(self).__name__).strip().splitlines()[0].rstrip(".")
 
     def describe(self) -> str:
         """Alt text for the figure as it is now: what it shows, every control's setting, and the readout.
 
-        What it shows is the first line of the class docstring; the numbers are the ones the readout
-        prints, so the text never disagrees with the figure.
+        What it shows is :meth:`subject`; the numbers are the ones the readout prints, so the text
+        never disagrees with the figure.
         """
-        subject = (type(self).__doc__ or type(self).__name__).strip().splitlines()[0].rstrip(".")
-        settings = "; ".join(_setting(name, c) for name, c in self.controls.items())
+        return self._describe()
+
+    def _describe(self, hold: str | None = None, readout: bool = True) -> str:
+        """:meth:`describe`, with control ``hold``'s value written as a NUL (the page fills it in)."""
+        subject = self.subject()
+        settings = "; ".join(_setting(name, c) if name != hold else f"{_label(name, c)} \0"
+                             for name, c in self.controls.items())
         text = f"{subject}. Settings: {settings}." if settings else f"{subject}."
-        if self.readout is not None and self.readout.value:
+        if readout and self.readout is not None and self.readout.value:
             text += " " + _plain(self.readout.value)
         return text
 
@@ -188,12 +228,13 @@ class Explorer:
         """Context manager: change several controls, then call ``update()`` once yourself."""
         explorer = self
 
-        class _Quiet:
+        class _Quiet:  # re-entrant: an observer's own quiet block inside ours leaves ours quiet
             def __enter__(self):
+                self.before = explorer._quiet
                 explorer._quiet = True
 
             def __exit__(self, *exc):
-                explorer._quiet = False
+                explorer._quiet = self.before
 
         return _Quiet()
 
@@ -234,6 +275,8 @@ class Explorer:
             self._draw_animated()
             if self.mode == "ipympl":
                 canvas.blit(self.fig.bbox)
+        if self._off_screen:  # drawing the page's frames (widgets/page.py): nobody looks at the view
+            return
         if self.mode != "ipympl":
             self.view.value = encode_png(np.asarray(canvas.buffer_rgba()))
         self.alt.value = html.escape(self.describe())  # the figure's alt text on the page
@@ -245,47 +288,87 @@ class Explorer:
         rgb.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(buf, format="png", optimize=True)
         return buf.getvalue()
 
-    def static_view(self, control: str, values=None, n: int = 15, fmt: str = "{:.2f}") -> W.Widget:
-        """A kernel-free version of the explorer for the static book: one precomputed frame per value.
+    # -- the published page ---------------------------------------------------------------
+    def state(self) -> str:
+        """The controls' values as a short string, ``"activation=elu;alpha=0.50"`` (a control that does not
+        apply, here beta, is left out).
 
-        The frames (PNG images, each under its readout when the explorer has
-        one, in an ``ipywidgets.Stack``) are switched by a
-        ``SelectionSlider`` through ``jslink``, which runs in the browser, so
-        the slider works on a static web page with no Python behind it.  The
-        embedded widget state holds every frame; ``n`` bounds the page's weight.  The explorer's controls are restored afterwards.
+        The same string after ``#<page_name>:`` in the page's address opens the published page in
+        that state, and :meth:`restore` sets the live explorer to it.
         """
-        slider = self.controls[control]
-        if values is None:
-            lo, hi = slider.min, slider.max
-            values = [float(v) for v in np.linspace(lo, hi, n)]
-            if type(slider).__name__ == "FloatLogSlider":
-                values = [float(slider.base ** v) for v in values]
-        saved = self.values()
-        frames = []
-        for v in values:
-            slider.value = v
-            image = W.Image(value=self.png(), format="png")
-            described = [image, _alt_holder(self.describe())]
-            if self.readout is not None:  # the frame carries its numbers with it
-                described.insert(0, W.HTML(self.readout.value))
-            frame = W.VBox(described)
-            frames.append(frame)
-        labels = [fmt.format(v) for v in values]
-        start = int(np.argmin([abs(v - saved[control]) for v in values]))
+        return page.state_string(self.controls, skip={n for n, c in self.controls.items() if c.disabled})
+
+    def restore(self, state: str) -> None:
+        """Set the controls to a state string (from :meth:`state` or a page's address), then redraw once.
+
+        Controls are set in the explorer's order, so a choice that resets others (an activation its
+        sliders) comes before the values given for them; names not mentioned keep their values, and
+        so does a control that does not apply once the choices before it are made.
+        """
+        values = page.parse_state(self.controls, state.split(":", 1)[1] if ":" in state else state)
         with self.quietly():
-            for name, value in saved.items():
-                self.controls[name].value = value
+            for name, control in self.controls.items():
+                if name in values and not control.disabled:
+                    control.value = values[name]
         self.update()
-        chooser = W.SelectionSlider(options=labels, index=start, description=slider.description or control,
-                                    continuous_update=True, layout=W.Layout(width="420px"))
-        stack = W.Stack(frames, selected_index=start)
-        link = W.jslink((chooser, "index"), (stack, "selected_index"))
-        chooser.add_class(f"nnk-static-control-{control}")
-        stack.add_class("nnk-static-frames")
-        box = W.VBox([chooser, stack])
-        box.add_class("nnk-static-explorer")
-        box.link = link
-        return box
+
+    def page_values(self, name: str) -> list:
+        """The values of control ``name`` that the published page offers, with the controls before it set.
+
+        From ``page_grid`` if it names the control; otherwise every option of a dropdown, both
+        states of a checkbox, and every step of a slider (thinned to 101 evenly spaced steps when
+        there are more than 151).  The control's current value is always included, so a reset
+        to a default lands on the grid.  A slider's values are rounded to the digits its label shows.
+        """
+        control = self.controls[name]
+        chosen = self.page_grid.get(name)
+        if chosen is not None:
+            values = list(chosen(self) if callable(chosen) else chosen)
+        elif page.kind(control) == "checkbox":
+            values = [False, True]
+        elif page.kind(control) == "select" or isinstance(control, W.SelectionSlider):
+            values = [v for _, v in page._pairs(control)]
+        elif page.kind(control) == "multiple":
+            raise ValueError(f"{name}: a multiple choice goes on the page only as the layer_control")
+        else:
+            lo, hi, step = control.min, control.max, control.step
+            n = int(round((hi - lo) / step)) + 1
+            picks = np.arange(n) if n <= 151 else np.unique(np.round(np.linspace(0, n - 1, 101)).astype(int))
+            steps = lo + picks * step
+            if isinstance(control, W.IntSlider):
+                values = [int(v) for v in steps]
+            elif isinstance(control, W.FloatLogSlider):
+                values = [float(control.base ** round(v, 10)) for v in steps]
+            else:
+                decimals = max(0, -int(np.floor(np.log10(step))) + 1)
+                values = [float(round(v, decimals)) for v in steps]
+        if page.kind(control) == "range" and not isinstance(control, W.SelectionSlider):
+            # each value exactly as its label writes it, so that the page draws what it says and a shared
+            # state string restores the very same figure
+            values = [page.parse(control, page.label(control, v)) for v in values]
+            current = control.value
+            if all(page.label(control, v) != page.label(control, current) for v in values):
+                values.append(current)
+            values = sorted(values)
+        out, labels = [], set()
+        for v in values:
+            if page.label(control, v) not in labels:
+                labels.add(page.label(control, v))
+                out.append(v)
+        return out
+
+    def source(self) -> dict:
+        """The explorer's class and the arguments it was made with (those JSON can hold)."""
+        import json
+
+        args, kwargs = self._source_args
+        kwargs = {k: v for k, v in kwargs.items() if k != "mode"}
+        try:
+            json.dumps([args, kwargs])
+        except TypeError:
+            args, kwargs = [], {}
+        return {"module": type(self).__module__, "class": type(self).__name__, "args": list(args),
+                "kwargs": kwargs}
 
     def snapshot(self) -> np.ndarray:
         """The pixels currently shown (RGBA), for tests and for the static book."""
@@ -305,4 +388,6 @@ class Explorer:
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs):
+        if page.on_static_page():  # the book being built: the kernel-free player, every state drawn
+            return {"text/plain": f"<{type(self).__name__}: {self.state()}>", "text/html": page.page_html(self)}
         return self.widget._repr_mimebundle_(**kwargs)

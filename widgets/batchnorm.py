@@ -102,6 +102,7 @@ class BatchNormExplorer(Explorer):
     """
 
     figsize = (8.0, 3.4)
+    page_name = "batch-norm"
 
     def __init__(self, batch_size: int = 32, momentum: float = 0.1, steps: int = 300, seed: int = 0, **kwargs):
         if batch_size not in BATCH_SIZES:

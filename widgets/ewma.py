@@ -64,6 +64,7 @@ class EWMAExplorer(Explorer):
     """
 
     figsize = (9.0, 3.5)
+    page_name = "ewma"
 
     def __init__(self, beta: float = 0.9, bias_correction: bool = False, days: int = 365, start_day: int = 182,
                  seed: int = 3, max_lag: int = 150, **kwargs):
@@ -147,8 +148,10 @@ class EWMAExplorer(Explorer):
         n = max(1, math.ceil(window - 1e-9))  # 1 / (1 - 0.9) is 10.000000000000002 in floating point
         share = float(np.sum(self.weights[:n]) / np.sum(self.weights))
         days = f"the last {n} day{'s' if n > 1 else ''}"
+        # day 1 shows what bias correction does: without it the average starts at (1 - beta) x_1
         self.readout.value = (f"window 1/(1 − β) = <b>{window:.1f}</b> days; {days} carry <b>{share:.0%}</b> "
-                              f"of the weight; the weights sum to <b>{np.sum(self.weights):.3f}</b>")
+                              f"of the weight; the weights sum to <b>{np.sum(self.weights):.3f}</b>; day 1's "
+                              f"average <b>{self.smoothed[0]:.1f}</b> °C (reading {self.series[0]:.1f} °C)")
 
     def control_box(self) -> W.Widget:
         """The slider and the checkbox in a row, with the numbers of the current setting beside them."""

@@ -91,6 +91,16 @@ class InitExplorer(Explorer):
     """
 
     figsize = (9.0, 4.4)
+    page_name = "initialization"
+    #: on the published page: the weight scale at 10^(k/4) from 10^-1.5 to 10^1.5, finer near 1 (the
+    #: exercise's range for depth 20 is 0.89 to 1.13) and with 10^0.15 = 1.41 (sqrt 2, relu with Xavier);
+    #: depths 1, 2, 5, 10, 15, 20; every activation and initializer
+    page_grid = {
+        "scale": [10 ** e for e in (-1.5, -1.25, -1.0, -0.75, -0.5, -0.25, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15,
+                                    0.25, 0.5, 0.75, 1.0, 1.25, 1.5)],
+        "depth": [1, 2, 5, 10, 15, 20],
+    }
+    page_order = ("activation", "initializer", "scale", "depth")  # the title and x-axis follow the first two
 
     def __init__(self, activation: str = "tanh", initializer: str = "xavier_normal", depth: int = 10,
                  scale: float = 1.0, width: int = 128, batch: int = 64, max_depth: int = 20, bins: int = 40,

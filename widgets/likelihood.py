@@ -126,6 +126,7 @@ class CoinExplorer(Explorer):
     """
 
     figsize = (8.0, 3.4)
+    page_name = "coin"
 
     def __init__(self, flips=COIN_FLIPS, p: float = 0.5, n_points: int = 981, **kwargs):
         self.flips = _check_flips(flips)
@@ -232,6 +233,7 @@ class GaussianNoiseExplorer(Explorer):
     """
 
     figsize = (8.0, 4.0)
+    page_name = "noise-scale"
     #: the grey reference curves
     reference_sigmas = (0.5, 1.0, 2.0)
 

@@ -232,6 +232,7 @@ class HuberExplorer(Explorer):
     """
 
     figsize = (9.0, 3.9)
+    page_name = "huber"
 
     def __init__(self, seed: int = 7, delta: float = 1.0, delta_range=(0.05, 10.0), n_grid: int = 401, **kwargs):
         lo, hi = float(delta_range[0]), float(delta_range[1])

@@ -306,6 +306,18 @@ class OptimizerExplorer(Explorer):
     """
 
     figsize = (9.0, 3.7)
+    page_name = "optimizers"
+    layer_control = "optimizers"
+    #: on the published page: for each surface, its own learning rate times 10^(k/4) from 1/100 to 10
+    #: times it (the valley's SGD bound 2/lambda_max = 0.2 lies between 0.12 and 0.21); beta at 0, 0.5,
+    #: 0.7 (near the valley's critical damping), 0.9 and 0.99; 50, 150 or 300 steps; every optimizer
+    page_grid = {
+        "lr": lambda self: [lr for k in range(-8, 5)
+                            if 1e-4 <= (lr := SURFACES[self.controls["surface"].value].lr * 10 ** (k / 4)) <= 10],
+        "beta": [0.0, 0.5, 0.7, 0.9, 0.99],
+        "steps": [50, 150, 300],
+    }
+    page_order = ("surface", "steps", "lr", "beta")  # the contours and the loss panel's x-axis are static
 
     def __init__(self, surface="valley", optimizers=("sgd", "momentum", "rmsprop", "adam"), lr=None, beta=0.9,
                  steps=150, **kwargs):
@@ -350,7 +362,10 @@ class OptimizerExplorer(Explorer):
         self.ax_loss.set_xlabel("step t")
         self.ax_loss.set_ylabel(r"$f(\theta_t) - f^*$")
         self.ax_loss.set_title("loss above the minimum")
-        self._loss_legend, self._legend_for = None, None
+        # the legend is the colour key of every optimizer, shown or not: the figure's static part does not
+        # depend on the choice, so the published page can stack one drawing per optimizer
+        self._loss_legend = self.ax_loss.legend(handles=list(self.curves.values()), loc="lower left", fontsize=8,
+                                                ncols=2)
         self.animated = [*self.lines.values(), *self.ends.values(), *self.curves.values()]
 
         init = self._init
@@ -421,13 +436,6 @@ class OptimizerExplorer(Explorer):
         lr, beta = float(values["lr"]), float(values["beta"])
         chosen = [n for n in OPTIMIZER_CHOICES if n in values["optimizers"]]
         self.trajectories = {n: self._trajectory(s.key, n, lr, beta, steps) for n in chosen}
-        if self._legend_for != tuple(chosen):  # the legend lists the shown optimizers: static, redrawn on a new choice
-            if self._loss_legend is not None:
-                self._loss_legend.remove()
-            self._loss_legend = (self.ax_loss.legend(handles=[self.curves[n] for n in chosen], loc="lower left",
-                                                     fontsize=8, ncols=2) if chosen else None)
-            self._legend_for = tuple(chosen)
-            self.invalidate()
         lines = []
         for name in OPTIMIZER_CHOICES:
             tr = self.trajectories.get(name)
@@ -445,7 +453,9 @@ class OptimizerExplorer(Explorer):
             # the colour goes to a swatch; the text keeps the page's colour (legible in both modes)
             swatch = f"<span style='color:{OPTIMIZER_COLORS[name]}' aria-hidden='true'>&#9632;</span> "
             if tr.diverged:
-                lines.append(f"{swatch}<b>{label} diverged at step {tr.diverged_at}</b>")
+                x, y = tr.path[-1]  # the last finite point: where the run away started from
+                lines.append(f"{swatch}<b>{label} diverged at step {tr.diverged_at}</b>, last at "
+                             f"({x:.3g}, {y:.3g})".replace("-", "−"))
             else:
                 gap = float(tr.losses[-1] - s.f_min)
                 lines.append(f"{swatch}<b>{label}</b>: f − f* = {gap:.2e} after {tr.path.shape[0] - 1} steps")

@@ -9,7 +9,20 @@
 - MyST-NB's folded code cells name their <summary> "Toggle hidden content", which hides the visible
   "Show code cell source" from the accessible name (axe: label-content-name-mismatch); the summary is
   named by its text instead.
+- Explorers (widgets/page.py): while the book is built, NNK_STATIC_PAGE=1 is set, so each explorer's
+  cell shows its kernel-free player.  The player's images arrive as data URIs; each distinct image is
+  written once to _images/nnk/<hash>.webp and the page refers to the file, so a browser fetches only
+  the frames a reader reaches, and caches them.  Pages with a player get its script and stylesheet.
+- Figures: every PNG that MyST-NB wrote to _images becomes a lossless WebP (the same pixels, about 2.5
+  times smaller), and the pages refer to the WebP, so the chapter pages stay light.
 """
+import base64
+import hashlib
+import os
+import re
+from pathlib import Path
+
+os.environ["NNK_STATIC_PAGE"] = "1"  # inherited by the kernels MyST-NB starts
 
 
 def _key(asset):
@@ -47,8 +60,62 @@ def fix_body(app, pagename, templatename, context, doctree):
         context["body"] = body
 
 
+DATA_URI = re.compile(r"data:image/webp;base64,([A-Za-z0-9+/=]+)")
+
+
+def player_images(app, pagename, templatename, context, doctree):
+    """Each distinct explorer frame written once as a file; the page refers to it by a relative path."""
+    body = context.get("body")
+    if not body or "nnk-player" not in body:
+        return
+    folder = Path(app.outdir) / "_images" / "nnk"
+    folder.mkdir(parents=True, exist_ok=True)
+    up = "../" * pagename.count("/")
+
+    def to_file(match):
+        data = base64.b64decode(match.group(1))
+        name = hashlib.sha1(data).hexdigest()[:20] + ".webp"
+        path = folder / name
+        if not path.exists():
+            path.write_bytes(data)
+        return f"{up}_images/nnk/{name}"
+
+    context["body"] = DATA_URI.sub(to_file, body)
+    app.add_js_file("nnk-player.js")
+    app.add_css_file("nnk-player.css")
+
+
+def webp_figures(app, exception):
+    """After the build: each figure in _images as a lossless WebP where that is smaller, pages pointed at it."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from PIL import Image
+
+    out = Path(app.outdir)
+    converted = {}
+    for png in sorted((out / "_images").glob("*.png")):
+        webp = png.with_suffix(".webp")
+        with Image.open(png) as image:
+            image.save(webp, format="webp", lossless=True, quality=50, method=4, exact=True)
+        if webp.stat().st_size < png.stat().st_size:
+            converted[png.name] = webp.name
+            png.unlink()
+        else:
+            webp.unlink()
+    if not converted:
+        return
+    pattern = re.compile(r"_images/([^\"'/?#\s]+\.png)")
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = pattern.sub(lambda m: "_images/" + converted.get(m.group(1), m.group(1)), text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+
+
 def setup(app):
     # early: html-page-context stops at the first handler that returns a template name
     app.connect("html-page-context", dedupe_scripts, priority=100)
     app.connect("html-page-context", fix_body, priority=100)
+    app.connect("html-page-context", player_images, priority=110)
+    app.connect("build-finished", webp_figures)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

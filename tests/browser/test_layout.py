@@ -17,8 +17,8 @@ def test_nothing_overflows_a_phone(built_book, browser):
             if width[0] > width[1]:
                 wide[rel] = width
             if rel.startswith("lessons/"):
-                # every kernel-free slider and its readout lie inside the screen
-                right = page.evaluate("() => Array.from(document.querySelectorAll('.nnk-static-explorer .widget-slider'))"
+                # every explorer control and its value lie inside the screen
+                right = page.evaluate("() => Array.from(document.querySelectorAll('.nnk-player .nnk-control'))"
                                       ".map(s => s.getBoundingClientRect().right)")
                 assert right and max(right) <= PHONE["width"], (rel, right)
     finally:
@@ -28,12 +28,12 @@ def test_nothing_overflows_a_phone(built_book, browser):
 
 def test_keyboard_focus_has_a_visible_outline(built_book, page):
     page.goto((built_book / "lessons" / "activations.html").as_uri())
-    page.locator(".nnk-static-explorer").first.wait_for(timeout=20000)
+    page.locator(".nnk-player.nnk-ready").first.wait_for(timeout=20000)
     outline = ("() => { const s = getComputedStyle(document.activeElement);"
                " return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; }")
     page.keyboard.press("Tab")  # the first link of the page, reached by keyboard
     tag, style, width = page.evaluate(outline)
     assert tag in ("A", "BUTTON") and style != "none" and width >= 2, (tag, style, width)
-    page.locator(".nnk-static-explorer [role=slider]").first.focus()
+    page.locator(".nnk-player input[type=range]").first.focus()
     tag, style, width = page.evaluate(outline)
     assert style != "none" and width >= 2, (tag, style, width)
