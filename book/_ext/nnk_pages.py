@@ -13,6 +13,8 @@
   cell shows its kernel-free player.  The player's images arrive as data URIs; each distinct image is
   written once to _images/nnk/<hash>.webp and the page refers to the file, so a browser fetches only
   the frames a reader reaches, and caches them.  Pages with a player get its script and stylesheet.
+- No page shows a Jupyter widget (the explorers show their players), so MyST-NB's widget state is not
+  embedded in any page.
 - Figures: every PNG that MyST-NB wrote to _images becomes a lossless WebP (the same pixels, about 2.5
   times smaller), and the pages refer to the WebP, so the chapter pages stay light.
 """
@@ -85,6 +87,17 @@ def player_images(app, pagename, templatename, context, doctree):
     app.add_css_file("nnk-player.css")
 
 
+def drop_widget_state(app, pagename, templatename, context, doctree):
+    """No page shows a Jupyter widget, so none needs the widget state MyST-NB would embed (the appendix
+    that builds eight explorers carried 0.3 MB of it).  Runs before MyST-NB adds the page's scripts."""
+    body = context.get("body") or ""
+    if "application/vnd.jupyter.widget-view+json" in body:
+        return
+    js_files = getattr(app.env, "nb_metadata", {}).get(pagename, {}).get("js_files", {})
+    for key in [k for k in js_files if k.startswith("ipywidgets")]:
+        del js_files[key]
+
+
 def webp_figures(app, exception):
     """After the build: each figure in _images as a lossless WebP where that is smaller, pages pointed at it."""
     if exception is not None or app.builder.format != "html":
@@ -117,5 +130,6 @@ def setup(app):
     app.connect("html-page-context", dedupe_scripts, priority=100)
     app.connect("html-page-context", fix_body, priority=100)
     app.connect("html-page-context", player_images, priority=110)
+    app.connect("html-page-context", drop_widget_state, priority=120)
     app.connect("build-finished", webp_figures)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -172,9 +172,15 @@
       if (near) around(s);
     }
     // fetch and decode the drawings one move away, so that the next key press shows its frame at once
+    // most likely first: the other layers of this state, then a slider step or a checkbox either way,
+    // then the other choices of a dropdown (each with the layers shown now)
     function around(s) {
-      neighbours(s).forEach(function (t) { images(t, new Set(Object.keys(t.layers || {}))).forEach(prefetch); });
       if (layer) Object.keys(s.layers).forEach(function (k) { prefetch(data.images[s.layers[k].ov]); });
+      const near = neighbours(s);
+      near.filter(function (t) { return t.kind !== "select"; }).concat(
+        near.filter(function (t) { return t.kind === "select"; })).forEach(function (t) {
+        images(t.state, chosen).forEach(prefetch);
+      });
     }
     function neighbours(s) {
       const out = [];
@@ -182,14 +188,18 @@
         if (s.v[i] === null) return;
         if (c.kind === "range") {
           const values = reachable(i, s), k = values.indexOf(s.v[i]);
-          [k - 1, k + 1].forEach(function (j) {
-            if (j >= 0 && j < values.length) out.push(find(Object.assign({}, want, { [c.name]: values[j] })));
+          [k + 1, k - 1].forEach(function (j) {
+            if (j >= 0 && j < values.length) {
+              out.push({ kind: c.kind, state: find(Object.assign({}, want, { [c.name]: values[j] })) });
+            }
           });
         } else if (c.kind === "checkbox") {
-          out.push(find(Object.assign({}, want, { [c.name]: s.v[i] === "on" ? "off" : "on" })));
+          out.push({ kind: c.kind, state: find(Object.assign({}, want, { [c.name]: s.v[i] === "on" ? "off" : "on" })) });
         } else if (c.kind === "select") {
           c.options.forEach(function (o) {
-            if (o[0] !== s.v[i]) out.push(find(Object.assign(withResets(want, c.name, o[0]), { [c.name]: o[0] })));
+            if (o[0] !== s.v[i]) {
+              out.push({ kind: c.kind, state: find(Object.assign(withResets(want, c.name, o[0]), { [c.name]: o[0] })) });
+            }
           });
         }
       });

@@ -182,6 +182,28 @@ def _weight(page, url):
     return sum(sizes.values())
 
 
+def test_other_pages_weight_is_recorded(built_book, book_server, browser):
+    """Every page that is not a chapter: MB on opening, gzip (goal 0.6 MB), recorded."""
+    from benchmarks.common import Results
+
+    from conftest import book_pages
+
+    results = Results()
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    page = context.new_page()
+    heaviest = 0.0
+    for rel in book_pages(built_book):
+        if rel.startswith("lessons/"):
+            continue
+        mb = _weight(page, f"{book_server}/{rel}") / 1e6
+        heaviest = max(heaviest, mb)
+        results.add(rel.removesuffix(".html"), "page weight on opening (gzip)", mb, "MB", goal=0.6,
+                    direction="max", section="page-weight")
+    context.close()
+    assert heaviest > 0.05  # the pages were measured
+    results.write(str(ROOT / "benchmarks" / "results.json"))
+
+
 def test_page_weight_and_latency_are_recorded(built_book, book_server, browser):
     """Per chapter page: MB on opening, and key press to frame over a sweep of every slider (recorded)."""
     from benchmarks.common import Results
