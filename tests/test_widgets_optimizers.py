@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 import nnkernel as nk
-from widgets.optimizers import (OPTIMIZER_CHOICES, OPTIMIZER_COLORS, SURFACES, OptimizerExplorer, make_optimizer,
+from widgets.optimizers import (OPTIMIZER_CHOICES, OPTIMIZER_COLORS, OPTIMIZER_MARKERS, SURFACES, OptimizerExplorer, make_optimizer,
                                 plot_paths, trajectory)
 
 plt.switch_backend("Agg")
@@ -304,3 +304,16 @@ def test_plot_paths_labels_divergence():
     assert f"fast: diverged at step {at}" in labels and "slow" in labels
     assert "saddle point" not in labels  # the valley has none
     np.testing.assert_array_equal(ax.lines[3].get_xydata(), runs["fast"][0].path)
+
+
+def test_series_differ_in_shape_and_line_not_only_colour(explorer):
+    """Each optimizer has its own marker on the path, its own dash pattern in the loss panel, and the
+    readout's key shows the same shape (WCAG 1.4.1: colour is not the only means of telling them apart)."""
+    markers = [explorer.lines[n].get_marker() for n in ALL]
+    assert len(set(markers)) == len(ALL)
+    assert all(explorer.ends[n].get_marker() == explorer.lines[n].get_marker() for n in ALL)
+    dashes = [str(explorer.curves[n]._unscaled_dash_pattern) for n in ALL]
+    assert len(set(dashes)) == len(ALL)
+    explorer.controls["optimizers"].value = tuple(ALL)
+    shapes = [OPTIMIZER_MARKERS[n][1] for n in ALL]
+    assert len(set(shapes)) == len(ALL) and all(f">{s}</span>" in explorer.readout.value for s in shapes)

@@ -21,7 +21,8 @@ from nnkernel import optim
 from .base import Explorer
 from .style import COLORS, PALETTE
 
-__all__ = ["Surface", "SURFACES", "OPTIMIZER_CHOICES", "OPTIMIZER_COLORS", "Trajectory", "make_optimizer",
+__all__ = ["Surface", "SURFACES", "OPTIMIZER_CHOICES", "OPTIMIZER_COLORS", "OPTIMIZER_MARKERS", "OPTIMIZER_DASHES",
+           "Trajectory", "make_optimizer",
            "trajectory", "contours", "draw_surface", "mark_points", "plot_paths", "OptimizerExplorer"]
 
 # ----------------------------------------------------------------------------- surfaces
@@ -168,6 +169,13 @@ OPTIMIZER_CHOICES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov
 #: one colour per optimizer, used by the explorer and the chapter's figures (Okabe-Ito palette)
 OPTIMIZER_COLORS = {"sgd": COLORS["function"], "momentum": COLORS["derivative"], "nesterov": PALETTE["olive"],
                     "adagrad": PALETTE["green"], "rmsprop": COLORS["highlight"], "adam": PALETTE["sky"]}
+#: each optimizer's marker on its path, the same shape as a character (the readout's key), and its loss
+#: curve's dash pattern: the series differ in shape and line as well as colour, for readers who cannot
+#: tell the colours apart
+OPTIMIZER_MARKERS = {"sgd": ("o", "●"), "momentum": ("s", "■"), "nesterov": ("^", "▲"), "adagrad": ("D", "◆"),
+                     "rmsprop": ("v", "▼"), "adam": ("P", "✚")}
+OPTIMIZER_DASHES = {"sgd": "-", "momentum": "--", "nesterov": ":", "adagrad": "-.", "rmsprop": (0, (6, 2)),
+                    "adam": (0, (3, 1, 1, 1, 1, 1))}
 
 
 def make_optimizer(name, lr, beta=0.9):
@@ -351,10 +359,12 @@ class OptimizerExplorer(Explorer):
         ax = self.ax_path
         self.lines, self.ends, self.curves = {}, {}, {}
         for name, label in OPTIMIZER_CHOICES.items():
-            color = OPTIMIZER_COLORS[name]
-            (self.lines[name],) = ax.plot([], [], "-o", color=color, lw=1.6, ms=2.2, label=label, zorder=3)
-            (self.ends[name],) = ax.plot([], [], "o", color=color, mec="black", mew=0.8, ms=7, zorder=4)
-            (self.curves[name],) = self.ax_loss.plot([], [], color=color, lw=1.8, label=label)
+            color, marker = OPTIMIZER_COLORS[name], OPTIMIZER_MARKERS[name][0]
+            (self.lines[name],) = ax.plot([], [], "-", marker=marker, color=color, lw=1.6, ms=3.0, label=label,
+                                          zorder=3)
+            (self.ends[name],) = ax.plot([], [], marker, color=color, mec="black", mew=0.8, ms=7.5, zorder=4)
+            (self.curves[name],) = self.ax_loss.plot([], [], color=color, ls=OPTIMIZER_DASHES[name], lw=1.8,
+                                                     label=label)
         self.start_marker, self.min_marker, self.saddle_marker = mark_points(ax, SURFACES[self._init["surface"]])
         ax.set_xlabel(r"first parameter $x$")
         ax.set_ylabel(r"second parameter $y$")
@@ -451,7 +461,8 @@ class OptimizerExplorer(Explorer):
                 a.set_visible(True)
             label = OPTIMIZER_CHOICES[name]
             # the colour goes to a swatch; the text keeps the page's colour (legible in both modes)
-            swatch = f"<span style='color:{OPTIMIZER_COLORS[name]}' aria-hidden='true'>&#9632;</span> "
+            swatch = (f"<span style='color:{OPTIMIZER_COLORS[name]}' aria-hidden='true'>"
+                      f"{OPTIMIZER_MARKERS[name][1]}</span> ")
             if tr.diverged:
                 x, y = tr.path[-1]  # the last finite point: where the run away started from
                 lines.append(f"{swatch}<b>{label} diverged at step {tr.diverged_at}</b>, last at "
