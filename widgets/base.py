@@ -18,7 +18,6 @@ and read back the artists' data.
 from __future__ import annotations
 
 import html
-import io
 import re
 import struct
 import time
@@ -30,7 +29,6 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from . import page
 from .style import rc
@@ -65,14 +63,9 @@ def _plain(markup: str) -> str:
     return " ".join(html.unescape(re.sub(r"<br\s*/?>", "; ", re.sub(r"<(?!br)[^>]+>", "", markup))).split())
 
 
-def _label(name: str, control) -> str:
-    """A control's name as the reader sees it: its description without TeX's $ and backslashes."""
-    return (getattr(control, "description", "") or name).replace("$", "").replace("\\", "").strip(": ")
-
-
 def _setting(name: str, control) -> str:
     """One control's state as words: its label, then the value as the control shows it."""
-    label = _label(name, control)
+    label = page.control_label(name, control)
     if getattr(control, "disabled", False):
         return f"{label} (does not apply)"
     value = control.value
@@ -90,7 +83,7 @@ def _setting(name: str, control) -> str:
 
 
 def _alt_holder(text: str) -> W.HTML:
-    """A hidden HTML widget holding a figure's description; on the page it becomes the image's alt text."""
+    """A hidden HTML widget holding a figure's description (the widget manager's Image has no alt text)."""
     holder = W.HTML(html.escape(text), layout=W.Layout(display="none"))
     holder.add_class("nnk-alt")
     return holder
@@ -173,8 +166,8 @@ class Explorer:
             self.view = W.Image(format="png")
         self.fig.canvas.mpl_connect("draw_event", self._on_draw)
         self.view.add_class("nnk-explorer-figure")
-        #: the figure's description (``describe()``), kept beside it; the book's page script makes it the
-        #: image's alt text (the widget manager's Image has no alt of its own)
+        #: the figure's description (``describe()``), kept beside it for assistive tools in a live front end;
+        #: the published page shows the player instead, whose frames carry the same text (widgets/page.py)
         self.alt = _alt_holder("")
         for name, control in self.controls.items():
             control.add_class(f"nnk-control-{name}")
@@ -217,7 +210,7 @@ class Explorer:
     def _describe(self, hold: str | None = None, readout: bool = True) -> str:
         """:meth:`describe`, with control ``hold``'s value written as a NUL (the page fills it in)."""
         subject = self.subject()
-        settings = "; ".join(_setting(name, c) if name != hold else f"{_label(name, c)} \0"
+        settings = "; ".join(_setting(name, c) if name != hold else f"{page.control_label(name, c)} \0"
                              for name, c in self.controls.items())
         text = f"{subject}. Settings: {settings}." if settings else f"{subject}."
         if readout and self.readout is not None and self.readout.value:
@@ -280,13 +273,6 @@ class Explorer:
         if self.mode != "ipympl":
             self.view.value = encode_png(np.asarray(canvas.buffer_rgba()))
         self.alt.value = html.escape(self.describe())  # the figure's alt text on the page
-
-    def png(self, colors: int = 96) -> bytes:
-        """The figure as shown now, as a compact PNG: quantized to ``colors`` colours (lines and text stay sharp)."""
-        rgb = Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())[..., :3])
-        buf = io.BytesIO()
-        rgb.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(buf, format="png", optimize=True)
-        return buf.getvalue()
 
     # -- the published page ---------------------------------------------------------------
     def state(self) -> str:

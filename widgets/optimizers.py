@@ -465,8 +465,8 @@ class OptimizerExplorer(Explorer):
                       f"{OPTIMIZER_MARKERS[name][1]}</span> ")
             if tr.diverged:
                 x, y = tr.path[-1]  # the last finite point: where the run away started from
-                lines.append(f"{swatch}<b>{label} diverged at step {tr.diverged_at}</b>, last at "
-                             f"({x:.3g}, {y:.3g})".replace("-", "−"))
+                point = f"({x:.3g}, {y:.3g})".replace("-", "−")  # a minus sign in the numbers only
+                lines.append(f"{swatch}<b>{label} diverged at step {tr.diverged_at}</b>, last at {point}")
             else:
                 gap = float(tr.losses[-1] - s.f_min)
                 lines.append(f"{swatch}<b>{label}</b>: f − f* = {gap:.2e} after {tr.path.shape[0] - 1} steps")

@@ -45,6 +45,11 @@ def on_static_page() -> bool:
 
 
 # -- a control's value as a short label, and back -------------------------------------------------
+def control_label(name: str, control) -> str:
+    """A control's name as the reader sees it: its description without TeX's $ and backslashes."""
+    return (getattr(control, "description", "") or name).replace("$", "").replace("\\", "").strip(": ")
+
+
 def kind(control) -> str:
     """How the page shows a control: "range" (any slider), "select", "checkbox" or "multiple"."""
     if isinstance(control, W.Checkbox):
@@ -138,7 +143,6 @@ class _Images:
     def __init__(self):
         self.uris: list[str] = []
         self._index: dict[str, int] = {}
-        self.bytes = 0
 
     def add(self, rgba: np.ndarray) -> int:
         rgba = np.ascontiguousarray(rgba)
@@ -147,7 +151,6 @@ class _Images:
             data = _webp(rgba)
             self._index[key] = len(self.uris)
             self.uris.append("data:image/webp;base64," + base64.b64encode(data).decode("ascii"))
-            self.bytes += len(data)
         return self._index[key]
 
 
@@ -243,15 +246,12 @@ def _resets(explorer) -> dict:
                              and kind(explorer.controls[n]) == "range"}
             if set_by_choice:
                 out.setdefault(name, {})[label(control, value)] = set_by_choice
-    with explorer.quietly():
-        for n in others:
-            explorer.controls[n].value = start[n]
+    _set(explorer, {n: start[n] for n in others})
     return out
 
 
 def _control_spec(name, control, values: list) -> dict:
-    spec = {"name": name, "kind": kind(control),
-            "label": (control.description or name).replace("$", "").replace("\\", "").strip(": ")}
+    spec = {"name": name, "kind": kind(control), "label": control_label(name, control)}
     if spec["kind"] in ("select", "multiple"):
         shown = {str(v): str(l) for l, v in _pairs(control)}
         spec["options"] = [[label(control, v), shown.get(str(v), str(v))] for v in values]
@@ -288,9 +288,7 @@ def _page_bundle(explorer) -> dict:
     seen: dict[str, list] = {n: [] for n in explorer.controls}
     states = []
     for values, disabled in page_states(explorer):
-        with explorer.quietly():
-            for n in names:
-                explorer.controls[n].value = values[n]
+        _set(explorer, values)
         for n in names:
             if n not in disabled and values[n] not in seen[n]:
                 seen[n].append(values[n])
@@ -326,7 +324,7 @@ def _page_bundle(explorer) -> dict:
         controls.append(_control_spec(name, control, values))
     _set(explorer, saved)
     return {"name": explorer.page_name, "controls": controls, "layer": layer, "images": images.uris,
-            "image_bytes": images.bytes, "states": states, "resets": resets, "initial": initial,
+            "states": states, "resets": resets, "initial": initial,
             "subject": explorer.subject(), "source": explorer.source()}
 
 
@@ -401,7 +399,7 @@ def parity(explorer) -> list[tuple[str, str, str]]:
     names = list(explorer.controls)
     rows = []
     for name, control in explorer.controls.items():
-        shown = label_of(explorer, name)
+        shown = control_label(name, control)
         if name == explorer.layer_control:
             options = ", ".join(str(l) for l, _ in _pairs(control))
             rows.append((shown, f"any set of {options}", "any set: each one drawn alone, the chosen ones stacked"))
@@ -427,10 +425,7 @@ def parity(explorer) -> list[tuple[str, str, str]]:
                 values.append(text)
         distinct = {tuple(v) for _, v in groups.values()}
         for key, (first, values) in groups.items():
-            with explorer.quietly():
-                for n in names:
-                    if n != explorer.layer_control:
-                        explorer.controls[n].value = first[n]
+            _set(explorer, first)
             live_words, live = _live_range(control)
             values = sorted(values, key=float)
             where = "" if len(distinct) == 1 else " (" + ", ".join(
@@ -439,15 +434,8 @@ def parity(explorer) -> list[tuple[str, str, str]]:
             rows.append((shown + where, live_words, _page_words(values, live)))
             if len(distinct) == 1:
                 break
-    with explorer.quietly():
-        for n, v in saved.items():
-            explorer.controls[n].value = v
+    _set(explorer, saved)
     return rows
-
-
-def label_of(explorer, name: str) -> str:
-    control = explorer.controls[name]
-    return (control.description or name).replace("$", "").replace("\\", "").strip(": ")
 
 
 def parity_table(explorer) -> str:
