@@ -36,9 +36,14 @@ book: setup
 	rm -rf _build
 	$(BIN)/jupyter-book build -W --keep-going .
 
-lab: setup
+# JupyterLab and its extras are installed once (again only when requirements-live.txt changes); as root
+# (a container) JupyterLab refuses to start without --allow-root
+$(VENV)/.installed-live: $(VENV)/.installed requirements-live.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-live.txt
-	$(BIN)/jupyter lab lessons/
+	touch $@
+
+lab: setup $(VENV)/.installed-live
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) lessons/
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

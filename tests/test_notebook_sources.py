@@ -72,3 +72,28 @@ def test_every_figure_has_alt_text(path):
         if len(alt) < 60 or ".png" in alt:
             missing.append((i, alt[:60]))
     assert missing == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_colours_written_in_chapters_show_on_both_pages(path):
+    """A colour a chapter writes as a hex literal reaches 3:1 against the white figure background and,
+    drawn for the dark page (widgets/dark.py), against the dark one (WCAG 2.1, 1.4.11); colour maps
+    whose ends vanish on one of the two backgrounds (viridis' yellow on white) are not used for lines."""
+    import numpy as np
+    from matplotlib.colors import to_hex, to_rgb
+
+    from test_style import contrast
+    from widgets import dark
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    weak = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = _text(cell["source"])
+        for colour in re.findall(r"[\"'](#[0-9A-Fa-f]{6})[\"']", source):
+            drawn = to_hex(dark.dark_colours(np.array(to_rgb(colour))))
+            if contrast(colour, "white") < 3 or contrast(drawn, dark.BACKGROUND) < 3:
+                weak.append((i, colour))
+        weak += [(i, m) for m in re.findall(r"cm\.(?:viridis|plasma|inferno|magma|cividis)\(", source)]
+    assert weak == []

@@ -7,6 +7,7 @@ from matplotlib.colors import to_rgb
 from widgets import style
 from widgets.ewma import BETA_COLORS
 from widgets.initialization import ACTIVATION_COLORS
+from widgets.losses import LOSS_COLORS
 from widgets.optimizers import OPTIMIZER_COLORS
 
 
@@ -35,6 +36,7 @@ LINE_COLOURS = {
     **{f"OPTIMIZER_COLORS[{k}]": v for k, v in OPTIMIZER_COLORS.items()},
     **{f"BETA_COLORS[{k}]": v for k, v in BETA_COLORS.items()},
     **{f"ACTIVATION_COLORS[{k}]": v for k, v in ACTIVATION_COLORS.items()},
+    **{f"LOSS_COLORS[{k}]": v for k, v in LOSS_COLORS.items()},
 }
 
 

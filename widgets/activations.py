@@ -75,9 +75,14 @@ class ActivationExplorer(Explorer):
         for pname in ("alpha", "beta"):
             slider = self.controls[pname]
             spec = specs.get(pname)
-            slider.disabled = spec is None
-            if spec is not None:
-                lo, hi, step = spec.slider
+            if spec is None:
+                slider.disabled = True
+                continue
+            lo, hi, step = spec.slider
+            # one message to the browser: sent as separate changes, the front end clamped the value to the
+            # old range and sent it back (ELU -> leaky ReLU showed alpha = 0.50, the old maximum)
+            with slider.hold_sync():
+                slider.disabled = False
                 # widen first so that min/max/value can be set in any order
                 slider.min, slider.max = min(lo, slider.min), max(hi, slider.max)
                 slider.step, slider.value = step, spec.default

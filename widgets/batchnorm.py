@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
-from scipy.signal import lfilter
 
 import nnkernel as nk
 
 from .base import Explorer
-from .style import COLORS
+from .style import COLORS, legend_size
 
 #: the batch sizes and momenta the sliders offer
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256)
@@ -81,6 +80,8 @@ def running_statistics(batch_mean, batch_var, batch_size: int, momentum: float, 
     n = int(batch_size)
     keep = 1 - m
     a = [1.0, -keep]
+    from scipy.signal import lfilter  # here, not at import: scipy.signal takes a second to import
+
     rmean = lfilter([1.0], a, m * np.asarray(batch_mean), zi=[keep * init_mean])[0]
     rvar = lfilter([1.0], a, m * np.asarray(batch_var) * (n / (n - 1)), zi=[keep * init_var])[0]
     return rmean, rvar
@@ -172,7 +173,7 @@ class BatchNormExplorer(Explorer):
             ax.set_xlim(0, s[-1] + 1)
             ax.set_xlabel("training step (one batch each)")
             ax.set_ylabel(f"{what} of the feature")
-            ax.legend(loc="upper right" if what == "variance" else "lower right", fontsize=8)
+            ax.legend(loc="upper right" if what == "variance" else "lower right", fontsize=legend_size())
             ax.set_title(f"running {what} vs true {what}")
         self.animated = [self.dots_m, self.dots_v, self.true_m, self.true_v, self.line_m, self.line_v]
         self.readout = W.HTML()

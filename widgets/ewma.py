@@ -21,7 +21,7 @@ import numpy as np
 import nnkernel as nk
 
 from .base import Explorer
-from .style import COLORS, PALETTE
+from .style import COLORS, PALETTE, legend_size
 
 #: colours of the chapter's concepts: the raw series is data (black), the smoothed series V_t the fitted
 #: curve (blue), the effective window a highlight
@@ -99,7 +99,7 @@ class EWMAExplorer(Explorer):
         self.ax_s.axhline(0, color="black", lw=0.6)
         self.ax_s.set_xlabel(f"day since the station started (day {self.start_day} of the year)")
         self.ax_s.set_ylabel("temperature (°C)")
-        self.ax_s.legend(loc="upper center", fontsize=8)
+        self.ax_s.legend(loc="upper center", fontsize=legend_size())
         self.ax_s.set_title("Larger β: a smoother curve that trails further behind")
 
         (self.line_w,) = self.ax_w.plot(self.k, self.k, color=EWMA_COLORS["weights"], marker="o", ms=2.0, lw=1.2,
@@ -111,7 +111,7 @@ class EWMAExplorer(Explorer):
         self.ax_w.set_xlim(-2, self.k[-1] + 2)
         self.ax_w.set_xlabel("days before the last day, k")
         self.ax_w.set_ylabel("weight in $V_T$ (log scale)")
-        self.ax_w.legend(loc="upper right", fontsize=8)
+        self.ax_w.legend(loc="upper right", fontsize=legend_size())
         self.ax_w.set_title("Weights decay geometrically")
         # only what changes is redrawn per step; the changing numbers go to an HTML readout beside the
         # controls instead of a figure text, since rendering text costs more than all the lines together

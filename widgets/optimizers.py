@@ -15,11 +15,12 @@ from typing import Callable
 import ipywidgets as W
 import matplotlib
 import numpy as np
+from matplotlib.font_manager import FontProperties
 
 from nnkernel import optim
 
 from .base import Explorer
-from .style import COLORS, PALETTE
+from .style import COLORS, PALETTE, legend_size
 
 __all__ = ["Surface", "SURFACES", "OPTIMIZER_CHOICES", "OPTIMIZER_COLORS", "OPTIMIZER_MARKERS", "OPTIMIZER_DASHES",
            "Trajectory", "make_optimizer",
@@ -294,7 +295,7 @@ def plot_paths(ax, surface, runs, title=None, legend="lower right"):
     ax.set_ylabel("second parameter $y$")
     ax.set_title(title or f"{surface.label}: f = {surface.note}")
     if legend:
-        ax.legend(loc=legend, fontsize=8)
+        ax.legend(loc=legend, fontsize=legend_size())
     return ax
 
 
@@ -374,7 +375,7 @@ class OptimizerExplorer(Explorer):
         self.ax_loss.set_title("loss above the minimum")
         # the legend is the colour key of every optimizer, shown or not: the figure's static part does not
         # depend on the choice, so the published page can stack one drawing per optimizer
-        self._loss_legend = self.ax_loss.legend(handles=list(self.curves.values()), loc="lower left", fontsize=8,
+        self._loss_legend = self.ax_loss.legend(handles=list(self.curves.values()), loc="lower left", fontsize=legend_size(),
                                                 ncols=2)
         self.animated = [*self.lines.values(), *self.ends.values(), *self.curves.values()]
 
@@ -408,13 +409,14 @@ class OptimizerExplorer(Explorer):
         self.start_marker.set_data([s.start[0]], [s.start[1]])
         self.min_marker.set_data([m[0] for m in s.minima], [m[1] for m in s.minima])
         self.saddle_marker.set_data([p[0] for p in s.saddles], [p[1] for p in s.saddles])
-        ax.set_title(f"{s.label}: f = {s.note}", fontsize=9.5)
+        title_pt = FontProperties(size=matplotlib.rcParams["axes.titlesize"]).get_size_in_points()
+        ax.set_title(f"{s.label}: f = {s.note}", fontsize=0.8 * title_pt)
         top = float(np.max(Z) - s.f_min)
         self.ax_loss.set_ylim(LOSS_FLOOR, 10 * top)
         handles = [self.start_marker, self.min_marker] + ([self.saddle_marker] if s.saddles else [])
         if getattr(self, "_marker_legend", None) is not None:
             self._marker_legend.remove()
-        self._marker_legend = ax.legend(handles=handles, loc="lower right", fontsize=8)
+        self._marker_legend = ax.legend(handles=handles, loc="lower right", fontsize=legend_size())
 
     # -- what moves ---------------------------------------------------------------------------
     def optimizer(self, name, values=None):

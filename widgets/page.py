@@ -35,6 +35,8 @@ import ipywidgets as W
 import numpy as np
 from PIL import Image
 
+from . import dark
+
 #: set (to "1") while the book is built: an explorer then shows its kernel-free player in the page
 STATIC_PAGE_ENV = "NNK_STATIC_PAGE"
 
@@ -267,8 +269,10 @@ def page_bundle(explorer) -> dict:
     ``images`` (data URIs, each distinct image once), ``states`` (per state: the control labels,
     ``null`` where a control does not apply, the background's and overlay's image numbers, the
     readout and the alt text; with a layer control, one overlay, readout and alt text per option),
-    ``resets`` (see :func:`_resets`), ``initial`` (the state string shown first) and ``source``
-    (the explorer's class and arguments, so a test can draw any state again).
+    ``images_dark`` (the same images drawn for the dark page, in the same order: widgets/dark.py),
+    ``resets`` (see :func:`_resets`), ``initial`` (the state string shown first), ``source``
+    (the explorer's class and arguments, so a test can draw any state again), and ``font_pt`` and
+    ``dpi``, the figure's smallest text size and its resolution.
     """
     explorer._off_screen = True
     try:
@@ -278,20 +282,17 @@ def page_bundle(explorer) -> dict:
         explorer.update()
 
 
-def _page_bundle(explorer) -> dict:
-    saved = dict(explorer.values())
-    initial = explorer.state()
-    resets = _resets(explorer)
-    images = _Images()
+def _walk(explorer, images: _Images, seen: dict | None = None) -> list[dict]:
+    """Draw every state of the page grid into ``images``; one record per state (see :func:`page_bundle`)."""
     layer = explorer.layer_control
     names = [n for n in explorer.controls if n != layer]
-    seen: dict[str, list] = {n: [] for n in explorer.controls}
     states = []
     for values, disabled in page_states(explorer):
         _set(explorer, values)
-        for n in names:
-            if n not in disabled and values[n] not in seen[n]:
-                seen[n].append(values[n])
+        if seen is not None:
+            for n in names:
+                if n not in disabled and values[n] not in seen[n]:
+                    seen[n].append(values[n])
         labels = [None if n in disabled else label(explorer.controls[n], values[n]) for n in names]
         record = {"v": labels}
         if layer is None:
@@ -318,14 +319,50 @@ def _page_bundle(explorer) -> dict:
                                        "a layer control may only move animated artists")
                 record["layers"][str(option)] = {"ov": images.add(overlay), "readout": explorer.readout.value}
         states.append(record)
+    return states
+
+
+def _image_numbers(record: dict) -> list[int]:
+    """The numbers of the images a state record draws with: background, overlay, each layer's overlay."""
+    return [record["bg"]] + ([record["ov"]] if "ov" in record else []) + \
+        [layer["ov"] for layer in record.get("layers", {}).values()]
+
+
+def _dark_images(explorer, states: list[dict], count: int) -> list[str]:
+    """The same grid drawn for the dark page (widgets/dark.py): the dark twin of each of ``count`` images."""
+    images = _Images()
+    with dark.drawn_dark(explorer.fig):
+        explorer.invalidate()
+        dark_states = _walk(explorer, images)
+    explorer.invalidate()
+    twins: list[str | None] = [None] * count
+    for light, drawn in zip(states, dark_states, strict=True):
+        for i, j in zip(_image_numbers(light), _image_numbers(drawn), strict=True):
+            if twins[i] not in (None, images.uris[j]):
+                raise RuntimeError(f"{type(explorer).__name__}: one light frame has two dark renderings")
+            twins[i] = images.uris[j]
+    return twins
+
+
+def _page_bundle(explorer) -> dict:
+    saved = dict(explorer.values())
+    initial = explorer.state()
+    resets = _resets(explorer)
+    images = _Images()
+    layer = explorer.layer_control
+    seen: dict[str, list] = {n: [] for n in explorer.controls}
+    states = _walk(explorer, images, seen)
+    _set(explorer, saved)  # the dark walk starts where the light one did, so it walks the same grid
+    images_dark = _dark_images(explorer, states, len(images.uris))
     controls = []
     for name, control in explorer.controls.items():
         values = [v for _, v in _pairs(control)] if name == layer else seen[name]
         controls.append(_control_spec(name, control, values))
     _set(explorer, saved)
     return {"name": explorer.page_name, "controls": controls, "layer": layer, "images": images.uris,
-            "states": states, "resets": resets, "initial": initial,
-            "subject": explorer.subject(), "source": explorer.source()}
+            "images_dark": images_dark, "states": states, "resets": resets, "initial": initial,
+            "subject": explorer.subject(), "source": explorer.source(),
+            "font_pt": dark.smallest_text_pt(explorer.fig), "dpi": explorer.fig.dpi}
 
 
 def page_html(explorer) -> str:
@@ -352,7 +389,8 @@ def page_html(explorer) -> str:
     return (f'<div class="nnk-player" id="explorer-{bundle["name"]}" data-nnk-player="{bundle["name"]}">'
             f'<div class="nnk-controls"></div>'
             f'<div class="nnk-readout" aria-live="polite">{readout}</div>'
-            f'<div class="nnk-frame" role="img" aria-label="{html.escape(first["alt"])}">'
+            f'<div class="nnk-frame" role="img" aria-label="{html.escape(first["alt"])}" '
+            f'data-nnk-font-pt="{bundle["font_pt"]}" data-nnk-dpi="{bundle["dpi"]}">'
             f'<img class="nnk-background" alt="" decoding="sync" loading="lazy" src="{bundle["images"][first["bg"]]}">{overlay}{layers}</div>'
             f'<script type="application/json" class="nnk-player-data">{data}</script></div>')
 

@@ -1,8 +1,8 @@
 /* The explorers on the published page, where no kernel runs.
  *
  * Each <div class="nnk-player"> carries the states its explorer drew when the book was built
- * (widgets/page.py): per state, the controls' values, a background and an overlay image, the
- * readout and the alt text.  This script builds the controls, looks the chosen state up and swaps
+ * (widgets/page.py): per state, the controls' values, a background and an overlay image (each also
+ * drawn for the dark page, shown in the theme's dark mode), the readout and the alt text.  This script builds the controls, looks the chosen state up and swaps
  * the images.  It computes nothing about the figure: every number and pixel comes from Python.
  *
  * A state is written "name=value;name=value"; the page's address "#<player>:<state>" opens a player
@@ -117,26 +117,31 @@
     }
 
     // -- showing a state ----------------------------------------------------------------------
+    // image number i as drawn for the page's colour mode: the theme's dark mode has its own rendering
+    function imageUrl(i) {
+      const dark = document.documentElement.dataset.theme === "dark" && data.images_dark;
+      return (dark ? data.images_dark : data.images)[i];
+    }
     function images(s, layers) {
-      const urls = [data.images[s.bg]];
+      const urls = [imageUrl(s.bg)];
       if (layer) {
-        Object.keys(s.layers).forEach(function (k) { if (layers.has(k)) urls.push(data.images[s.layers[k].ov]); });
+        Object.keys(s.layers).forEach(function (k) { if (layers.has(k)) urls.push(imageUrl(s.layers[k].ov)); });
       } else {
-        urls.push(data.images[s.ov]);
+        urls.push(imageUrl(s.ov));
       }
       return urls;
     }
     function show(s, event) {
       current = s;
       grid.forEach(function (c, i) { if (s.v[i] !== null) want[c.name] = s.v[i]; });
-      background.src = data.images[s.bg];
+      background.src = imageUrl(s.bg);
       let text = s.readout, alt = s.alt;
       if (layer) {
         const parts = [];
         Object.keys(layerImgs).forEach(function (k) {
           const img = layerImgs[k];
           img.hidden = !chosen.has(k);
-          if (chosen.has(k)) { img.src = data.images[s.layers[k].ov]; parts.push(s.layers[k].readout); }
+          if (chosen.has(k)) { img.src = imageUrl(s.layers[k].ov); parts.push(s.layers[k].readout); }
         });
         if (parts.length) {
           text = parts.join("<br>");
@@ -145,7 +150,7 @@
           alt = s.alt_settings.replace("\u0000", labels.join(", ")) + " " + plain(text);
         }
       } else {
-        overlay.src = data.images[s.ov];
+        overlay.src = imageUrl(s.ov);
       }
       readout.innerHTML = text;
       frame.setAttribute("aria-label", alt);
@@ -175,7 +180,7 @@
     // most likely first: the other layers of this state, then a slider step or a checkbox either way,
     // then the other choices of a dropdown (each with the layers shown now)
     function around(s) {
-      if (layer) Object.keys(s.layers).forEach(function (k) { prefetch(data.images[s.layers[k].ov]); });
+      if (layer) Object.keys(s.layers).forEach(function (k) { prefetch(imageUrl(s.layers[k].ov)); });
       const near = neighbours(s);
       near.filter(function (t) { return t.kind !== "select"; }).concat(
         near.filter(function (t) { return t.kind === "select"; })).forEach(function (t) {
@@ -321,6 +326,9 @@
     }
     fromAddress();
     window.addEventListener("hashchange", fromAddress);
+    // the reader switched between light and dark mode: the same state, drawn for the new mode
+    new MutationObserver(function () { show(current, null); }).observe(
+      document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     const watch = new IntersectionObserver(function (entries) {
       if (entries.some(function (e) { return e.isIntersecting; })) {
         near = true;

@@ -1,10 +1,17 @@
 """Every page of the built book, served over HTTP: no console errors, no uncaught exceptions, no failed
-or refused requests, no MathJax error boxes.  (Warnings are allowed; the widget manager logs one from
+or refused requests, no MathJax error boxes and no formula left untypeset.  (Warnings are allowed; the widget manager logs one from
 its JSON-schema validator.)"""
 
 from conftest import book_pages
 
-HEALTH_JS = "() => document.querySelectorAll('mjx-merror').length"
+# MathJax error boxes, and formulas MathJax left as TeX source (a component that failed to load, a
+# package the configuration lacks): every Sphinx math element must hold a typeset mjx-container
+HEALTH_JS = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  const math = Array.from(document.querySelectorAll('.bd-content .math'));
+  return document.querySelectorAll('mjx-merror').length +
+         math.filter(m => !m.querySelector('mjx-container')).length;
+}"""
 
 
 def test_every_page_loads_cleanly(built_book, book_server, page):

@@ -69,3 +69,78 @@ def test_slider_moves_the_figure_and_it_matches_the_parameter(voila_server, page
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report))
     print(f"Voila key press -> changed pixels: median {med:.0f} ms, p95 {report['p95_ms']:.0f} ms")
+
+
+READOUT = ".nnk-explorer .widget-html-content"
+
+
+def _kernel_readout(page):
+    """The explorer's readout, which the kernel writes from its own values of the controls."""
+    return page.locator(READOUT).first.inner_text()
+
+
+def _settled(page, predicate, timeout=20.0):
+    """Wait until ``predicate()`` holds and still holds 600 ms later (a value sent back late shows)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            page.wait_for_timeout(600)
+            if predicate():
+                return True
+        page.wait_for_timeout(100)
+    return False
+
+
+def test_every_activation_comes_up_at_its_own_defaults(voila_server, page):
+    """Choosing an activation resets its sliders in one message: the slider shows the activation's
+    default, the kernel computes with it, and the arrow keys move it (ELU -> leaky ReLU once showed
+    alpha = 0.50, the old range's maximum, sent back by the browser after the kernel set 0.01)."""
+    from nnkernel.activations import REGISTRY
+    from widgets.activations import CHOICES
+
+    page.goto(f"{voila_server}/voila/render/activations.ipynb")
+    page.wait_for_selector(".nnk-control-activation select", timeout=90000)
+    _wait_painted(page)
+    wrong = {}
+    for name in [*CHOICES, "elu", "prelu", "leaky_relu"]:  # and the switches the bug was seen on
+        info = REGISTRY[name]
+        page.select_option(".nnk-control-activation select", label=info.label)
+        sliders = [p for p in info.params if p.name in ("alpha", "beta")]
+        want = {p.name: f"{p.default:.2f}" for p in sliders}
+
+        def agrees():
+            text = _kernel_readout(page)
+            shown = {n: page.locator(f".nnk-control-{n} .widget-readout").inner_text().strip() for n in want}
+            return text.startswith(info.label) and shown == want and \
+                all(f"{n} = {v}" in text for n, v in want.items())
+
+        if not _settled(page, agrees):
+            wrong[name] = {"readout": _kernel_readout(page), "want": want}
+            continue
+        for p in sliders:  # the keyboard moves the slider one step, and the kernel follows
+            page.locator(f".nnk-control-{p.name} .noUi-handle").focus()
+            page.keyboard.press("ArrowRight")
+            step = p.slider[2]
+            moved = f"{p.name} = {min(p.default + step, p.slider[1]):.2f}"
+            if not _settled(page, lambda: moved in _kernel_readout(page)):
+                wrong[f"{name} {p.name} ArrowRight"] = _kernel_readout(page)
+    assert wrong == {}
+
+
+def test_each_demo_starts_at_its_documented_default(voila_server, page):
+    """The initialization explorer starts at weight scale 1 (it once came up at 14.1, a value off the
+    slider's grid that the browser rounded and sent back)."""
+    from widgets.initialization import InitExplorer
+
+    default = InitExplorer(mode="image")
+    page.goto(f"{voila_server}/voila/render/initialization.ipynb")
+    page.wait_for_selector(".nnk-control-scale .widget-readout", timeout=90000)
+    _wait_painted(page)
+    want = f"{default.controls['scale'].value:.3g}"
+    assert want == "1"
+    # the slider's own readout is formatted by the browser (d3's ".3g" keeps zeros: "1.00")
+    assert _settled(page, lambda: float(page.locator(".nnk-control-scale .widget-readout").inner_text()) == 1.0
+                    and f"weight scale {want}:" in _kernel_readout(page)), \
+        (page.locator(".nnk-control-scale .widget-readout").inner_text(), _kernel_readout(page))
+    # one slider per control: no second, kernel-free copy under the live explorer
+    assert page.locator(".nnk-control-scale").count() == 1 and page.locator(".nnk-player").count() == 0
