@@ -1,6 +1,9 @@
 """Every page of the built book, served over HTTP: no console errors, no uncaught exceptions, no failed
-or refused requests, no MathJax error boxes and no formula left untypeset.  (Warnings are allowed; the widget manager logs one from
+or refused requests, no MathJax error boxes and no formula left untypeset; in light and in dark mode (each
+fetches its own renderings of the figures).  (Warnings are allowed; the widget manager logs one from
 its JSON-schema validator.)"""
+
+import pytest
 
 from conftest import book_pages
 
@@ -14,7 +17,9 @@ HEALTH_JS = """async () => {
 }"""
 
 
-def test_every_page_loads_cleanly(built_book, book_server, page):
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_every_page_loads_cleanly(built_book, book_server, page, mode):
+    page.context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
     pages = book_pages(built_book, include_redirect=True)
     assert len(pages) >= 12 and "lessons/optimizers.html" in pages
     problems = {}
