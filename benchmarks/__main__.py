@@ -27,6 +27,7 @@ def main(argv=None):
         from . import explorers
 
         explorers.run(results)
+        explorers.startup(results)
     if "kernel" in sections:
         kernel.run_cpu(results)
     if "gpu" in sections:

@@ -118,3 +118,47 @@ def run(results, steps=60):
                     section="explorers")
         results.add("explorer-update", f"{label} naive / in place", statistics.median(naive) / med, "ratio",
                     section="explorers")
+
+
+#: timed in a fresh interpreter: ``import widgets`` after matplotlib and ipywidgets are already imported
+_IMPORT = """
+import time
+import matplotlib.pyplot, ipywidgets, matplotlib.backends.backend_agg
+t0 = time.perf_counter()
+import widgets
+print(time.perf_counter() - t0)
+"""
+
+#: timed in a fresh interpreter: a chapter's set-up cell, as a student runs it first
+_SETUP = """
+import json, sys, time, io, contextlib
+cell = next(c for c in json.load(open(sys.argv[1]))["cells"] if c["cell_type"] == "code")
+t0 = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    exec("".join(cell["source"]), {})
+print(time.perf_counter() - t0)
+"""
+
+
+def startup(results, runs=5):
+    """How long a live notebook takes to be ready: ``import widgets`` and a chapter's set-up cell, each in a
+    fresh interpreter (median of ``runs``; the machine's disk cache is warm after the first)."""
+    import glob
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def fresh(code, *args):
+        out = subprocess.run([sys.executable, "-c", code, *args], cwd=root, capture_output=True, text=True,
+                             check=True)
+        return float(out.stdout.strip().splitlines()[-1])
+
+    times = [fresh(_IMPORT) for _ in range(runs)]
+    results.add("live-start", "import widgets beyond matplotlib + ipywidgets, median", statistics.median(times),
+                "s", goal=0.5, direction="max", section="explorers")
+    for path in sorted(glob.glob(os.path.join(root, "lessons", "*.ipynb"))):
+        times = [fresh(_SETUP, path) for _ in range(runs)]
+        results.add("live-start", f"{os.path.basename(path)} set-up cell, median", statistics.median(times), "s",
+                    goal=1.5, direction="max", section="explorers")

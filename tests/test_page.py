@@ -71,13 +71,14 @@ def test_page_grid_follows_the_live_explorer():
     # every activation; alpha only where it applies, over the activation's own slider range
     assert len(by_activation) == 13
     assert [v["alpha"] for v, _ in by_activation["leaky_relu"]] == pytest.approx(np.arange(51) * 0.01)
-    assert all(off == {"alpha", "beta"} for _, off in by_activation["relu"]) and len(by_activation["relu"]) == 1
+    assert all(off == {"alpha", "beta", "m"} for _, off in by_activation["relu"]) and len(by_activation["relu"]) == 1
+    assert [v["m"] for v, _ in by_activation["linear"]] == pytest.approx(np.arange(-20, 21) * 0.1)
     assert len(by_activation["swish"]) == 51 and all("alpha" in off for _, off in by_activation["swish"])
-    assert a.values() == {"activation": "elu", "alpha": 1.0, "beta": 1.0}  # left as it was
+    assert a.values() == {"activation": "elu", "alpha": 1.0, "beta": 1.0, "m": 1.0}  # left as it was
     # what choosing an activation does to the sliders, probed from the live explorer
     resets = page._resets(a)["activation"]
     assert resets["leaky_relu"] == {"alpha": "0.01"} and resets["elu"] == {"alpha": "1.00"}
-    assert resets["swish"] == {"beta": "1.00"} and "relu" not in resets
+    assert resets["swish"] == {"beta": "1.00"} and resets["linear"] == {"m": "1.00"} and "relu" not in resets
 
 
 def test_init_grid_holds_the_chapters_settings():

@@ -34,7 +34,8 @@ def test_plotted_data_is_what_nnkernel_computes(explorer, name):
 
 
 @pytest.mark.parametrize("name,param,value", [("leaky_relu", "alpha", 0.37), ("prelu", "alpha", -0.2),
-                                              ("elu", "alpha", 2.5), ("swish", "beta", 3.3)])
+                                              ("elu", "alpha", 2.5), ("swish", "beta", 3.3),
+                                              ("linear", "m", -1.5)])
 def test_slider_moves_update_the_curves(explorer, name, param, value):
     explorer.controls["activation"].value = name
     before = explorer.line_f.get_ydata().copy()
@@ -149,3 +150,26 @@ def test_figures_carry_alt_text_that_follows_the_state(explorer):
     assert "<" not in alt and "g(0) = 0" in alt  # the readout's numbers, as plain text
     explorer.controls["activation"].value = "swish"
     assert "alpha (does not apply)" in explorer.alt.value and "activation Swish" in explorer.alt.value
+
+
+def test_a_saved_notebook_shows_a_hint_and_the_first_frame(explorer):
+    """Before its kernel runs, a saved notebook cannot show the widget; the fallbacks say what to do and
+    show the explorer's first frame, not the widget's repr."""
+    import base64
+    import re
+
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith(explorer.subject()) and "Run All" in bundle["text/plain"]
+    assert "VBox" not in bundle["text/plain"]
+    markup = bundle["text/html"]
+    assert html.escape(explorer.hint()) in markup and f'alt="{html.escape(explorer.describe())}"' in markup
+    png = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', markup).group(1))
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")), explorer.snapshot())
+
+
+def test_control_labels_are_not_cut():
+    from widgets.initialization import InitExplorer
+
+    for control in InitExplorer(mode="image").controls.values():
+        assert control.style.description_width == "initial", control.description

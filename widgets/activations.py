@@ -12,6 +12,8 @@ from .style import COLORS
 
 #: the activations the explorer offers: every elementwise one in the kernel's registry
 CHOICES = [name for name, info in REGISTRY.items() if info.elementwise]
+#: one slider per parameter any of the choices takes (linear's m, the alphas, swish's beta)
+SLIDERS = ("alpha", "beta", "m")
 
 
 def _param_label(info, values):
@@ -23,8 +25,9 @@ class ActivationExplorer(Explorer):
     """Function (left) and derivative (right) of one activation against its input z.
 
     Controls: ``activation`` (a dropdown of the registry's elementwise
-    activations), ``alpha`` (leaky ReLU, PReLU, ELU) and ``beta`` (swish); a
-    slider that does not apply to the chosen activation is disabled.  The grey
+    activations), ``alpha`` (leaky ReLU, PReLU, ELU), ``beta`` (swish) and
+    ``m`` (linear's slope); a slider that does not apply to the chosen
+    activation is disabled.  The grey
     dashed curves show the same activation at its default parameters.
     """
 
@@ -62,6 +65,8 @@ class ActivationExplorer(Explorer):
                                                continuous_update=True, readout_format=".2f")
         self.controls["beta"] = W.FloatSlider(value=1.0, min=0.0, max=5.0, step=0.1, description="beta",
                                               continuous_update=True, readout_format=".2f")
+        self.controls["m"] = W.FloatSlider(value=1.0, min=-2.0, max=2.0, step=0.1, description="slope m",
+                                           continuous_update=True, readout_format=".2f")
         self.controls["activation"].observe(self._on_activation, names="value")
         self._configure_sliders(self._initial)
 
@@ -72,7 +77,7 @@ class ActivationExplorer(Explorer):
 
     def _configure_sliders(self, name):
         specs = {p.name: p for p in REGISTRY[name].params}
-        for pname in ("alpha", "beta"):
+        for pname in SLIDERS:
             slider = self.controls[pname]
             spec = specs.get(pname)
             if spec is None:

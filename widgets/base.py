@@ -17,6 +17,7 @@ and read back the artists' data.
 """
 from __future__ import annotations
 
+import base64
 import html
 import re
 import struct
@@ -171,6 +172,9 @@ class Explorer:
         self.alt = _alt_holder("")
         for name, control in self.controls.items():
             control.add_class(f"nnk-control-{name}")
+            # the label as wide as its words (the default width cut "weight scale" to "weight sc…")
+            if hasattr(control, "style") and hasattr(control.style, "description_width"):
+                control.style.description_width = "initial"
             control.observe(self._on_change, names="value")
         self.update()
 
@@ -373,7 +377,22 @@ class Explorer:
             self._widget.add_class("nnk-explorer")
         return self._widget
 
+    def hint(self) -> str:
+        """What a saved notebook shows in place of the explorer until its cells run: a one-line hint."""
+        return (f"{self.subject()}: an interactive explorer. Run the cells above and this one (or Run All) "
+                f"to start it; until then this is its first frame.")
+
     def _repr_mimebundle_(self, **kwargs):
         if page.on_static_page():  # the book being built: the kernel-free player, every state drawn
             return {"text/plain": f"<{type(self).__name__}: {self.state()}>", "text/html": page.page_html(self)}
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        # A saved notebook opened before its kernel runs (an untrusted notebook in JupyterLab, a
+        # repository's web view) cannot show a widget and falls back to the next kind of output: the hint
+        # and the first frame, instead of the widget's repr ("VBox(children=(...").  A running kernel's
+        # front end shows the widget itself.
+        frame = base64.b64encode(encode_png(self.snapshot(), level=6)).decode("ascii")
+        bundle["text/plain"] = self.hint()
+        bundle["text/html"] = (f'<div class="nnk-saved-explorer"><p><em>{html.escape(self.hint())}</em></p>'
+                               f'<img alt="{html.escape(self.describe())}" src="data:image/png;base64,{frame}">'
+                               f"</div>")
+        return bundle
