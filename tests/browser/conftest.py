@@ -3,6 +3,7 @@
 Chromium comes from the system (Debian's package: ``make browser-setup``); in CI a
 missing browser is an error, elsewhere the tests skip with the reason.
 """
+import contextlib
 import os
 import shutil
 import socket
@@ -85,33 +86,42 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def voila_server():
-    """One Voila server for the session, on 127.0.0.1, serving demos/; shut down at the end."""
+@contextlib.contextmanager
+def running_voila(target, *options):
+    """A Voila server on 127.0.0.1 serving ``target`` (demos/ or one notebook), with extra ``options``;
+    yields its address once it answers, and stops it afterwards."""
     pytest.importorskip("voila")
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-         str(ROOT / "demos")],
+        [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", *options,
+         str(target)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("Voila did not answer within 60 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("Voila did not answer within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def voila_server():
+    """One Voila server for the session, on 127.0.0.1, serving demos/; shut down at the end."""
+    with running_voila(ROOT / "demos") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

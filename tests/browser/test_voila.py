@@ -158,30 +158,9 @@ def test_a_preheated_demo_plots_within_5_s_of_page_load(browser):
     the screen within 5 s of opening the page, not after a fresh kernel's start and imports.  (A plain
     page: routing every request through the test, as the `page` fixture does, costs seconds here;
     Chromium's host rules already keep it off the network.)"""
-    import subprocess
-    import sys
-    import urllib.request
+    from conftest import running_voila
 
-    from conftest import _free_port
-
-    pytest.importorskip("voila")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-         "--preheat_kernel=True", str(ROOT / "demos" / "activations.ipynb")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("Voila did not answer within 60 s")
+    with running_voila(ROOT / "demos" / "activations.ipynb", "--preheat_kernel=True") as url:
         time.sleep(20)  # the pool's kernel runs the demo once, as it would while an instructor sets up
         page = browser.new_page()
         t0 = time.perf_counter()
@@ -191,12 +170,6 @@ def test_a_preheated_demo_plots_within_5_s_of_page_load(browser):
         page.wait_for_function(PAINTED, timeout=30000, polling=50)
         first_plot = time.perf_counter() - t0
         page.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     print(f"Voila, preheated: first plot {first_plot:.1f} s after opening the page")
     out = ROOT / "_build" / "voila-first-plot.json"
     out.parent.mkdir(exist_ok=True)
