@@ -36,13 +36,8 @@ book: setup
 	rm -rf _build
 	$(BIN)/jupyter-book build -W --keep-going .
 
-# JupyterLab and its extras are installed once (again only when requirements-live.txt changes); as root
-# (a container) JupyterLab refuses to start without --allow-root
-$(VENV)/.installed-live: $(VENV)/.installed requirements-live.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-live.txt
-	touch $@
-
-lab: setup $(VENV)/.installed-live
+# As root (a container) JupyterLab refuses to start without --allow-root
+lab: setup
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) lessons/
 
 clean:

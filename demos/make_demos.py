@@ -1,36 +1,30 @@
 """Write one Voila-ready notebook per explorer into demos/ (run: python demos/make_demos.py).
 
-Each notebook shows a single explorer, full window, with ipympl for in-place
-updates; NNK_PRESENTATION=1 in the environment selects the large lecture size.
+Each notebook shows a single explorer, full window.  In the environment, NNK_PRESENTATION=1 selects
+the projector size and NNK_EXPLORER_MODE the display path ("image", "ipympl"; default "auto", the
+faster one as benchmarks/frontends.py measures it).
 """
 import os
 
 import nbformat as nbf
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from widgets import DEMOS
 
-DEMOS = {
-    "activations": ("widgets.activations", "ActivationExplorer", 'activation="leaky_relu"'),
-    "coin": ("widgets.likelihood", "CoinExplorer", ""),
-    "gaussian_noise": ("widgets.likelihood", "GaussianNoiseExplorer", ""),
-    "huber": ("widgets.losses", "HuberExplorer", ""),
-    "initialization": ("widgets.initialization", "InitExplorer", ""),
-    "batch_normalization": ("widgets.batchnorm", "BatchNormExplorer", ""),
-    "ewma": ("widgets.ewma", "EWMAExplorer", ""),
-    "optimizers": ("widgets.optimizers", "OptimizerExplorer", ""),
-}
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    for name, (module, cls, args) in DEMOS.items():
+    for name, (explorer, kwargs) in DEMOS.items():
+        module, cls = explorer.__module__, explorer.__name__
+        args = ", ".join(f"{k}={v!r}".replace("'", '"') for k, v in kwargs.items())
         nb = nbf.v4.new_notebook()
         sep = ", " if args else ""
-        nb.cells = [nbf.v4.new_code_cell(
-            "%matplotlib widget\n"
+        nb.cells = [nbf.v4.new_code_cell(id=name, source=
             "import os\n"
             f"from {module} import {cls}\n\n"
             "presentation = os.environ.get(\"NNK_PRESENTATION\") == \"1\"\n"
-            f"{cls}({args}{sep}presentation=presentation)"
+            "mode = os.environ.get(\"NNK_EXPLORER_MODE\", \"auto\")\n"
+            f"{cls}({args}{sep}presentation=presentation, mode=mode)"
         )]
         nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
         nbf.write(nb, os.path.join(HERE, f"{name}.ipynb"))

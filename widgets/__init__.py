@@ -13,4 +13,16 @@ from .likelihood import CoinExplorer, GaussianNoiseExplorer
 from .losses import HuberExplorer
 from .optimizers import OptimizerExplorer
 
-__all__ = ["Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
+#: every explorer the book shows, by its demo's name (demos/), with the arguments its demo makes it with
+DEMOS = {
+    "activations": (ActivationExplorer, {"activation": "leaky_relu"}),
+    "coin": (CoinExplorer, {}),
+    "gaussian_noise": (GaussianNoiseExplorer, {}),
+    "huber": (HuberExplorer, {}),
+    "initialization": (InitExplorer, {}),
+    "batch_normalization": (BatchNormExplorer, {}),
+    "ewma": (EWMAExplorer, {}),
+    "optimizers": (OptimizerExplorer, {}),
+}
+
+__all__ = ["DEMOS", "Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]

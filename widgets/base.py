@@ -9,8 +9,14 @@ existing artists are updated in place; then the figure is redrawn:
 * otherwise (``mode="image"``, the inline fallback), the figure is rendered to
   a PNG shown in an ``ipywidgets.Image``, whose bytes are replaced.
 
-``mode="auto"`` picks ipympl when matplotlib's active backend is ipympl's
-(after ``%matplotlib widget``), and the image fallback otherwise.
+``mode="auto"`` is the image path: it was the faster of the two in both live
+front ends, measured from key press to changed pixels in Chromium
+(``python -m benchmarks --sections frontends``), and it leaves every other
+figure of a chapter as it is (``%matplotlib widget`` would give each a toolbar).
+
+``presentation=True`` sizes an explorer for a projector: the figure spans the
+window's width and its smallest text, like the controls' and the readout's,
+is at least 32 CSS px on a 1920-px screen (:data:`PRESENTATION_TEXT_PX`).
 
 Explorers are testable without a browser: set ``explorer.controls[name].value``
 and read back the artists' data.
@@ -30,9 +36,10 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from . import page
-from .style import rc
+from .style import explorer_rc
 
 MODES = ("auto", "ipympl", "image")
 
@@ -90,8 +97,64 @@ def _alt_holder(text: str) -> W.HTML:
     return holder
 
 
-def _ipympl_active() -> bool:
-    return "ipympl" in matplotlib.get_backend().lower() or "widget" in matplotlib.get_backend().lower()
+#: presentation mode: the screen the sizes are made for (CSS px), the smallest text on it, and the figure's
+#: width in inches (its fonts, in points, are set in :mod:`widgets.style` for this width)
+PRESENTATION_SCREEN_PX = 1920
+PRESENTATION_TEXT_PX = 32
+PRESENTATION_WIDTH_IN = 12.0
+#: the drawing's resolution in presentation mode: about 1150 px wide, scaled to the window's width by the
+#: browser (more pixels would cost latency, which stays within 1.2x of the page size's)
+PRESENTATION_DPI = 96
+
+def _thin_ticks(fig) -> None:
+    """Fewer ticks for projector-sized labels: matplotlib spaces them for numbers three font sizes wide,
+    and "−0.75" is wider than that."""
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in fig.axes:
+        for axis, n in ((ax.xaxis, 5), (ax.yaxis, 6)):
+            locator = axis.get_major_locator()
+            if isinstance(locator, MaxNLocator):
+                locator.set_params(nbins=n)
+
+
+def _fit_titles(fig) -> None:
+    """Break an axes' one-line title that is wider than the axes into two lines, at the space nearest its
+    middle (a surface's formula, a long sentence at projector size)."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        title = ax.title
+        text = title.get_text()
+        if "\n" in text or " " not in text:
+            continue
+        if title.get_window_extent(renderer).width > 1.05 * ax.get_window_extent(renderer).width:
+            spaces = [i for i, ch in enumerate(text) if ch == " "]
+            cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+            title.set_text(text[:cut] + "\n" + text[cut + 1:])
+
+
+#: projector-sized controls: ipywidgets sizes its controls through these CSS variables
+_PRESENTATION_CSS = f"""<style>
+.nnk-presentation {{
+  --jp-widgets-font-size: {PRESENTATION_TEXT_PX}px;
+  --jp-widgets-inline-height: {round(PRESENTATION_TEXT_PX * 1.6)}px;
+  --jp-widgets-inline-label-width: auto;
+  --jp-widgets-inline-width: 600px;
+  --jp-widgets-inline-width-short: 300px;
+  --jp-widgets-slider-handle-size: {PRESENTATION_TEXT_PX}px;
+  --jp-widgets-slider-track-thickness: 8px;
+  --jp-widgets-slider-handle-border-color: #555;
+  font-size: {PRESENTATION_TEXT_PX}px;
+}}
+.nnk-presentation .widget-html-content, .nnk-presentation select, .nnk-presentation option,
+.nnk-presentation .widget-readout, .nnk-presentation label {{
+  font-size: {PRESENTATION_TEXT_PX}px; line-height: 1.3;
+}}
+.nnk-presentation select[multiple] {{ height: auto; padding-right: 0.5em; }}
+.nnk-presentation .widget-select-multiple {{ width: auto; }}
+.nnk-presentation .widget-readout {{ min-width: 4em; }}
+.nnk-presentation .nnk-explorer-figure {{ width: 100%; height: auto; max-width: none; }}
+</style>"""
 
 
 class Explorer:
@@ -122,6 +185,10 @@ class Explorer:
     #: default figure size in inches, (width, height)
     figsize = (8.0, 3.4)
 
+    #: in presentation mode, the figure's height as a fraction of its width at most: what leaves room on a
+    #: 16:9 screen for the controls and the readout above it
+    presentation_aspect = 0.5
+
     #: an HTML line for the numbers that change with the controls, or None.  The browser draws its
     #: text for free, where Agg spends milliseconds laying out and rasterising every new string.
     readout: W.HTML | None = None
@@ -129,21 +196,32 @@ class Explorer:
     def __init__(self, *, mode: str = "auto", presentation: bool = False, dpi: int = 90):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
-        self.mode = ("ipympl" if _ipympl_active() else "image") if mode == "auto" else mode
+        self.mode = "image" if mode == "auto" else mode
         self.presentation = presentation
-        self.dpi = dpi
+        self.dpi = PRESENTATION_DPI if presentation else dpi
         self.timings_ms: list[float] = []
         self.controls: dict[str, W.ValueWidget] = {}
         #: artists that change when a control moves; everything else is drawn once into a cached background
         self.animated: list = []
         self._background = None
-        size = (self.figsize[0] * 1.5, self.figsize[1] * 1.5) if presentation else self.figsize
-        with matplotlib.rc_context(rc(presentation)):
-            self.fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+        size = self.figsize
+        if presentation:
+            w, h = self.figsize
+            size = (PRESENTATION_WIDTH_IN, PRESENTATION_WIDTH_IN * min(h / w, self.presentation_aspect))
+        with matplotlib.rc_context(explorer_rc(presentation)):
+            self.fig = Figure(figsize=size, dpi=self.dpi, layout="constrained")
+            if presentation:  # more room between the panels, the legends and the labels at projector size
+                self.fig.get_layout_engine().set(w_pad=6 / 72, h_pad=6 / 72)
             FigureCanvasAgg(self.fig)
             self.build()
             self.redraw(self.values())
+            if presentation:
+                _thin_ticks(self.fig)
             # lay the figure out once, then freeze it: a layout pass on every redraw costs more than the drawing
+            # (it is laid out again when a static part changes: invalidate())
+            engine = self.fig.get_layout_engine()
+            self._relayout = engine if isinstance(engine, ConstrainedLayoutEngine) else None
+            _fit_titles(self.fig)
             self.fig.canvas.draw()
             self.fig.set_layout_engine("none")
             for artist in self.animated:
@@ -238,13 +316,14 @@ class Explorer:
     def update(self) -> None:
         """Recompute, update artists, and redraw; records the time it took in ``timings_ms``."""
         start = time.perf_counter()
-        with matplotlib.rc_context(rc(self.presentation)):
+        with matplotlib.rc_context(explorer_rc(self.presentation)):
             self.redraw(self.values())
             self.render()
         self.timings_ms.append((time.perf_counter() - start) * 1e3)
 
     def invalidate(self) -> None:
-        """Say that a static part (limits, a reference curve) changed: the background is drawn again."""
+        """Say that a static part (limits, ticks, a title) changed: the figure is laid out and its background
+        drawn again on the next render (new tick labels may be wider, a title longer)."""
         self._background = None
 
     def _on_draw(self, event) -> None:
@@ -266,7 +345,14 @@ class Explorer:
         """
         canvas = self.fig.canvas
         if self._background is None:
-            canvas.draw()  # full draw; _on_draw keeps the background and draws the animated artists
+            # a full draw, laid out again (then frozen: a layout pass on every update would cost more than the
+            # drawing); _on_draw keeps the background and draws the animated artists
+            _fit_titles(self.fig)
+            if self._relayout:
+                self.fig.set_layout_engine(self._relayout)
+            canvas.draw()
+            if self._relayout:
+                self.fig.set_layout_engine("none")
         else:
             canvas.restore_region(self._background)
             self._draw_animated()
@@ -373,8 +459,13 @@ class Explorer:
     def widget(self) -> W.Widget:
         """The whole explorer: controls above the figure."""
         if not hasattr(self, "_widget"):
-            self._widget = W.VBox([self.control_box(), self.view, self.alt])
+            parts = [self.control_box(), self.view, self.alt]
+            if self.presentation:
+                parts.append(W.HTML(_PRESENTATION_CSS, layout=W.Layout(display="none")))
+            self._widget = W.VBox(parts)
             self._widget.add_class("nnk-explorer")
+            if self.presentation:
+                self._widget.add_class("nnk-presentation")
         return self._widget
 
     def hint(self) -> str:

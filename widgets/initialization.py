@@ -91,6 +91,7 @@ class InitExplorer(Explorer):
     """
 
     figsize = (9.0, 4.4)
+    presentation_aspect = 0.42  # two rows of controls and a two-line readout above it
     page_name = "initialization"
     #: on the published page: the weight scale at 10^(k/4) from 10^-1.5 to 10^1.5, finer near 1 (the
     #: exercise's range for depth 20 is 0.89 to 1.13) and with 10^0.15 = 1.41 (sqrt 2, relu with Xavier);

@@ -298,7 +298,7 @@ class GaussianNoiseExplorer(Explorer):
         self.ax_n.set_xlabel(r"constant prediction $\hat y$")
         self.ax_n.set_ylabel("mean negative log-likelihood (nats)")
         self.ax_n.set_title("σ rescales and shifts the curve;\nits minimiser stays put")
-        self.ax_n.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+        self.fig.legend(*self.ax_n.get_legend_handles_labels(), loc="outside lower right", ncols=2)
         self.animated = [self.density, self.line_nll, self.min_marker]
         self.readout = W.HTML()
         self.controls["sigma"] = W.FloatSlider(value=self._initial, min=lo_s, max=hi_s, step=0.05,

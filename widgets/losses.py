@@ -298,7 +298,8 @@ class HuberExplorer(Explorer):
         handles, labels = self.ax_fit.get_legend_handles_labels()
         handles.append(self.thr_lo)
         labels.append(self.thr_lo.get_label())
-        self.fig.legend(handles, labels, loc="outside lower center", ncols=6, fontsize=legend_size())
+        self.fig.legend(handles, labels, loc="outside lower center", ncols=3 if self.presentation else 6,
+                        fontsize=legend_size())
 
         self.animated = [self.line_huber, self.pts_in, self.pts_out, self.curve, self.thr_lo, self.thr_hi,
                          self.res_in, self.res_out]

@@ -352,10 +352,8 @@ class OptimizerExplorer(Explorer):
 
     # -- static part -------------------------------------------------------------------------
     def build(self):
-        # fixed margins, wide enough for every surface's tick labels (an automatic layout would fit the first only)
-        self.fig.set_layout_engine(None)
-        gs = self.fig.add_gridspec(1, 2, width_ratios=[1.25, 1.0], left=0.085, right=0.985, bottom=0.14, top=0.91,
-                                   wspace=0.28)
+        # laid out again for each surface (its tick labels and title differ): Explorer.invalidate()
+        gs = self.fig.add_gridspec(1, 2, width_ratios=[1.25, 1.0])
         self.ax_path, self.ax_loss = gs.subplots()
         ax = self.ax_path
         self.lines, self.ends, self.curves = {}, {}, {}
@@ -471,7 +469,7 @@ class OptimizerExplorer(Explorer):
                 lines.append(f"{swatch}<b>{label} diverged at step {tr.diverged_at}</b>, last at {point}")
             else:
                 gap = float(tr.losses[-1] - s.f_min)
-                lines.append(f"{swatch}<b>{label}</b>: f − f* = {gap:.2e} after {tr.path.shape[0] - 1} steps")
+                lines.append(f"{swatch}<b>{label}</b>: f − f* = {gap:.2e} at the end")
         self.readout.value = "<br>".join(lines) if lines else "choose at least one optimizer"
 
     def control_box(self) -> W.Widget:

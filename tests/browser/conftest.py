@@ -6,21 +6,14 @@ missing browser is an error, elsewhere the tests skip with the reason.
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from benchmarks import live
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
-    "--no-default-browser-check", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
-]
+CHROMIUM_ARGS = live.CHROMIUM_ARGS
 LOCAL = ("file:", "data:", "blob:", "http://127.0.0.1", "ws://127.0.0.1", "about:")
 
 
@@ -80,47 +73,33 @@ def built_book():
     return html
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
-def running_voila(target, *options):
-    """A Voila server on 127.0.0.1 serving ``target`` (demos/ or one notebook), with extra ``options``;
-    yields its address once it answers, and stops it afterwards."""
+def running_voila(target, *options, env=None):
+    """A Voila server on 127.0.0.1 serving ``target`` (demos/ or one notebook), with extra ``options`` and
+    environment ``env``; yields its address once it answers, and stops it afterwards."""
     pytest.importorskip("voila")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", *options,
-         str(target)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("Voila did not answer within 60 s")
+        server = live.running_voila(target, *options, env=env)
+        url = server.__enter__()
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
 def voila_server():
     """One Voila server for the session, on 127.0.0.1, serving demos/; shut down at the end."""
     with running_voila(ROOT / "demos") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def presentation_server():
+    """A Voila server for the session serving demos/ in presentation mode (`make demo PRESENTATION=1`)."""
+    with running_voila(ROOT / "demos", env={"NNK_PRESENTATION": "1"}) as url:
         yield url
 
 

@@ -9,49 +9,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CANVAS_PIXELS = """() => { const c = document.querySelector('.nnk-explorer-figure canvas');
-    if (!c || c.width === 0) return null;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
-    return {w: c.width, h: c.height, data: Array.from(d.data)}; }"""
-CANVAS_HASH = """() => { const c = document.querySelector('.nnk-explorer-figure canvas');
-    if (!c || c.width === 0) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let h = 0;
-    for (let i = 0; i < d.length; i += 16) h = (h * 31 + d[i] + d[i + 1]) | 0; return h; }"""
-
-
-PAINTED = """() => { const c = document.querySelector('.nnk-explorer-figure canvas');
-    if (!c || c.width === 0) return false;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const seen = new Set();
-    for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] * 65536 + d[i + 1] * 256 + d[i + 2]);
-    return seen.size > 3; }"""
+from benchmarks.live import PAINTED, PIXELS, key_to_pixels  # noqa: E402
 
 
 def _wait_painted(page, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        h = page.evaluate(CANVAS_HASH)
-        if h not in (0, None):
-            pixels = page.evaluate(CANVAS_PIXELS)
-            if pixels and len(set(pixels["data"][::97])) > 3:  # not blank
-                return pixels
-        time.sleep(0.2)
-    pytest.fail("the explorer's figure was not painted")
+    page.wait_for_function(PAINTED, timeout=timeout * 1e3, polling=100)
 
 
 def test_slider_moves_the_figure_and_it_matches_the_parameter(voila_server, page):
     page.goto(f"{voila_server}/voila/render/activations.ipynb")
     page.wait_for_selector(".nnk-control-alpha .noUi-handle", timeout=90000)
     _wait_painted(page)
-    handle = page.locator(".nnk-control-alpha .noUi-handle")
-    handle.focus()
-    latencies = []
-    for _ in range(25):
-        before = page.evaluate(CANVAS_HASH)
-        t0 = time.perf_counter()
-        page.keyboard.press("ArrowRight")
-        while page.evaluate(CANVAS_HASH) == before and time.perf_counter() - t0 < 5:
-            pass
-        latencies.append((time.perf_counter() - t0) * 1e3)
+    latencies = key_to_pixels(page, ".nnk-control-alpha", presses=25)
+    assert len(latencies) == 25  # every press moved the slider and changed the figure
     page.wait_for_timeout(500)
     alpha = float(page.locator(".nnk-control-alpha .widget-readout").inner_text())
     assert alpha == pytest.approx(0.26)  # 0.01 + 25 steps of 0.01
@@ -59,7 +29,7 @@ def test_slider_moves_the_figure_and_it_matches_the_parameter(voila_server, page
     # the browser's pixels equal the same explorer drawn here at that alpha
     from widgets.activations import ActivationExplorer
 
-    shown = page.evaluate(CANVAS_PIXELS)
+    shown = page.evaluate(PIXELS)
     ex = ActivationExplorer(activation="leaky_relu", mode="image")
     ex.controls["alpha"].value = alpha
     expected = ex.snapshot()
@@ -175,3 +145,50 @@ def test_a_preheated_demo_plots_within_5_s_of_page_load(browser):
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"first_plot_s": first_plot}))
     assert first_plot <= 5.0
+
+
+#: every piece of text in the explorer's controls and readout, with its computed font size (CSS px)
+_CONTROL_TEXT = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('.nnk-explorer *')) {
+    if (el.closest('.nnk-explorer-figure') || el.offsetParent === null) continue;
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    const field = el.matches('select, option, input[type=text], .widget-readout');
+    if (!own && !field) continue;
+    out.push({text: (el.innerText || el.value || '').trim().slice(0, 30), px: parseFloat(getComputedStyle(el).fontSize)});
+  }
+  const ex = document.querySelector('.nnk-explorer').getBoundingClientRect();
+  const img = document.querySelector('.nnk-explorer-figure');
+  return {texts: out, bottom: ex.bottom, shown: img.getBoundingClientRect().width, natural: img.naturalWidth,
+          scrollWidth: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize("name", ["activations", "coin", "gaussian_noise", "huber", "initialization",
+                                  "batch_normalization", "ewma", "optimizers"])
+def test_presentation_mode_is_projector_sized(presentation_server, browser, name):
+    """`make demo PRESENTATION=1` on a 1920 x 1080 screen: the figure spans the window, its smallest text and
+    every control's text are at least 32 CSS px high (font size), and the explorer fits on the screen."""
+    from widgets import DEMOS, base
+    from widgets.dark import smallest_text_pt
+
+    cls, kwargs = DEMOS[name]
+    ex = cls(mode="image", presentation=True, **kwargs)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    try:
+        page.goto(f"{presentation_server}/voila/render/{name}.ipynb")
+        page.wait_for_function(PAINTED, timeout=90000, polling=100)
+        page.wait_for_timeout(300)
+        m = page.evaluate(_CONTROL_TEXT)
+    finally:
+        context.close()
+    assert m["natural"] == ex.fig.canvas.get_width_height()[0]  # the figure this test measures is the one shown
+    figure_px = smallest_text_pt(ex.fig) * ex.fig.dpi / 72 * m["shown"] / m["natural"]
+    small = [t for t in m["texts"] if t["px"] < base.PRESENTATION_TEXT_PX]
+    print(f"{name}: figure text {figure_px:.1f} px, controls {min(t['px'] for t in m['texts']):.0f} px, "
+          f"figure {m['shown']:.0f} px wide, bottom at {m['bottom']:.0f} px")
+    assert figure_px >= base.PRESENTATION_TEXT_PX
+    assert small == []
+    assert m["shown"] >= 0.9 * 1920 and m["scrollWidth"] <= 1920
+    assert m["bottom"] <= 1080

@@ -1,0 +1,181 @@
+"""Live front ends in a real browser: Voila and JupyterLab servers on 127.0.0.1, headless Chromium, and
+what the browser tests and the front-end benchmarks measure in them (key press -> changed pixels, the
+first plot, rendered text heights).
+
+The explorer's figure is either an ``<img>`` (the inline path: a PNG per change) or ipympl's
+``<canvas>``; every helper here handles both.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: flags that keep Chromium off the network (../shared/notes/browser-testing.md)
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
+    "--no-default-browser-check", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+
+#: the explorer's figure in either display path
+FIGURE = ".nnk-explorer-figure"
+
+#: a string that changes whenever the figure's pixels do, read in the page: the image's source once it has
+#: loaded (a new PNG is a new blob), or a hash of the canvas's pixels
+SIGNATURE = """() => { const f = document.querySelector('.nnk-explorer-figure');
+    if (!f) return null;
+    const img = f.tagName === 'IMG' ? f : f.querySelector('img');
+    if (img && !f.querySelector('canvas')) return (img.complete && img.naturalWidth) ? img.src : null;
+    const c = f.querySelector('canvas');
+    if (!c || c.width === 0) return null;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let h = 0;
+    for (let i = 0; i < d.length; i += 16) h = (h * 31 + d[i] + d[i + 1]) | 0;
+    return String(h); }"""
+
+#: the figure's pixels as the browser shows them ({w, h, data}), or null before the first plot
+PIXELS = """async () => { const f = document.querySelector('.nnk-explorer-figure');
+    if (!f) return null;
+    let c = f.querySelector('canvas');
+    const img = f.tagName === 'IMG' ? f : f.querySelector('img');
+    if (img && !c) {
+        if (!img.complete || !img.naturalWidth) return null;
+        await img.decode();
+        c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+        c.getContext('2d').drawImage(img, 0, 0);
+    }
+    if (!c || c.width === 0) return null;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    return {w: c.width, h: c.height, data: Array.from(d.data)}; }"""
+
+#: the figure holds a drawing (several distinct colours; ipympl's canvas starts blank)
+PAINTED = """() => { const f = document.querySelector('.nnk-explorer-figure');
+    if (!f) return false;
+    const img = f.tagName === 'IMG' ? f : f.querySelector('img');
+    if (img && !f.querySelector('canvas')) return img.complete && img.naturalWidth > 0;
+    const c = f.querySelector('canvas');
+    if (!c || c.width === 0) return false;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const seen = new Set();
+    for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] * 65536 + d[i + 1] * 256 + d[i + 2]);
+    return seen.size > 3; }"""
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_answering(url: str, proc, name: str, timeout: float = 90) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with status {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{name} did not answer within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def _server(cmd, url, name, env=None, cwd=ROOT):
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_answering(url, proc, name)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def running_voila(target, *options, env=None):
+    """A Voila server on 127.0.0.1 serving ``target`` (demos/ or one notebook) with extra ``options`` and
+    environment ``env``; yields its address once it answers, and stops it (and its kernels) afterwards."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", *options,
+           str(target)]
+    with _server(cmd, f"http://127.0.0.1:{port}", "Voila", env) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_lab(root_dir, env=None):
+    """JupyterLab on 127.0.0.1 over ``root_dir`` (no token, as the tests drive it), with environment
+    ``env`` for its kernels; yields its address once it answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+           "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+           f"--ServerApp.root_dir={root_dir}", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
+           "--LabApp.check_for_updates_class="
+           "jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    with _server(cmd, f"http://127.0.0.1:{port}/api", "JupyterLab", env) as url:
+        yield url.removesuffix("/api")
+
+
+def wait_painted(page, timeout_s: float = 90) -> None:
+    page.wait_for_function(PAINTED, timeout=timeout_s * 1e3, polling=50)
+
+
+def key_to_pixels(page, control: str = ".widget-slider", presses: int = 25, timeout_s: float = 5.0) -> list[float]:
+    """Milliseconds from an arrow-key press on the first slider matching ``control`` to changed pixels, for
+    ``presses`` presses that move it (the direction turns at either end of its range, where the slider's
+    readout stays put)."""
+    handle = page.locator(f"{control} .noUi-handle").first
+    readout = page.locator(f"{control} .widget-readout").first
+    handle.focus()
+    key, out, misses = "ArrowRight", [], 0
+    while len(out) < presses and misses < 4:
+        now = readout.inner_text()
+        before = page.evaluate(SIGNATURE)
+        t0 = time.perf_counter()
+        page.keyboard.press(key)
+        if readout.inner_text() == now:  # at the end of the range
+            key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+            misses += 1
+            continue
+        try:
+            page.wait_for_function(f"(b) => {{ const s = ({SIGNATURE})(); return s !== null && s !== b; }}",
+                                   arg=before, timeout=timeout_s * 1e3, polling="raf")
+        except Exception:  # noqa: BLE001 - the figure did not change: count it as a miss
+            misses += 1
+            continue
+        out.append((time.perf_counter() - t0) * 1e3)
+        page.wait_for_timeout(30)
+    return out
+
+
+def open_in_lab(page, url: str, notebook: str, timeout_s: float = 120) -> float:
+    """Open ``notebook`` (a path under the server's root) in JupyterLab, run all its cells, and wait for the
+    explorer's first plot; returns the seconds from Run All to the plot."""
+    page.goto(f"{url}/lab/tree/{notebook}?reset")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget && "
+                           "window.jupyterapp.shell.currentWidget.sessionContext && "
+                           "window.jupyterapp.shell.currentWidget.sessionContext.session && "
+                           "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel && "
+                           "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+                           timeout=timeout_s * 1e3, polling=200)
+    t0 = time.perf_counter()
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    wait_painted(page, timeout_s)
+    return time.perf_counter() - t0
