@@ -47,11 +47,13 @@ clean:
 #   make demo NAME=activations               (see demos/ for the names)
 #   make demo NAME=activations PRESENTATION=1  (large fonts and lines for a projector)
 # Voila keeps a kernel that has already run the demo (preheat), so the page plots at once
-# (tests/browser/test_voila.py measures it).
+# (benchmarks/frontends.py measures it); its template (demos/jupyter) is Voila's lab template without the
+# requests to a CDN.
 NAME ?= activations
 PRESENTATION ?= 0
 demo: setup
-	NNK_PRESENTATION=$(PRESENTATION) $(BIN)/voila --Voila.ip=127.0.0.1 --preheat_kernel=True demos/$(NAME).ipynb
+	NNK_PRESENTATION=$(PRESENTATION) JUPYTER_PATH=$(CURDIR)/demos/jupyter \
+	  $(BIN)/voila --Voila.ip=127.0.0.1 --template=nnk --preheat_kernel=True demos/$(NAME).ipynb
 
 # Browser tests need Chromium (Debian's package; Playwright drives it) and axe-core (npm, pinned in
 # package-lock.json), which the accessibility test injects into every page.

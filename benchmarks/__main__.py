@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m benchmarks [--sections explorers,kernel,gpu,book,accuracy]``.
+"""Run the benchmarks: ``python -m benchmarks [--sections explorers,frontends,kernel,gpu,book,accuracy]``.
 
 Prints a table and writes benchmarks/results.json (records of other machines are kept); the accuracy
 section also writes its full table to benchmarks/accuracy.json.
@@ -16,8 +16,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sections", default="explorers,kernel,gpu,book,accuracy",
-                        help="comma-separated: explorers, kernel, gpu, book, accuracy")
+    parser.add_argument("--sections", default="explorers,frontends,kernel,gpu,book,accuracy",
+                        help="comma-separated: explorers, frontends (live front ends in Chromium), kernel, gpu, book, "
+                             "accuracy")
     parser.add_argument("--out", default=os.path.join(HERE, "results.json"))
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
@@ -28,6 +29,10 @@ def main(argv=None):
 
         explorers.run(results)
         explorers.startup(results)
+    if "frontends" in sections:
+        from . import frontends
+
+        frontends.run(results)
     if "kernel" in sections:
         kernel.run_cpu(results)
     if "gpu" in sections:

@@ -41,7 +41,8 @@ SIGNATURE = """() => { const f = document.querySelector('.nnk-explorer-figure');
     for (let i = 0; i < d.length; i += 16) h = (h * 31 + d[i] + d[i + 1]) | 0;
     return String(h); }"""
 
-#: the figure's pixels as the browser shows them ({w, h, data}), or null before the first plot
+#: the figure's pixels as the browser shows them ({w, h, rgba: base64 of the RGBA bytes}), or null before
+#: the first plot; read back with :func:`pixels`
 PIXELS = """async () => { const f = document.querySelector('.nnk-explorer-figure');
     if (!f) return null;
     let c = f.querySelector('canvas');
@@ -53,8 +54,22 @@ PIXELS = """async () => { const f = document.querySelector('.nnk-explorer-figure
         c.getContext('2d').drawImage(img, 0, 0);
     }
     if (!c || c.width === 0) return null;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
-    return {w: c.width, h: c.height, data: Array.from(d.data)}; }"""
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let s = ''; for (let i = 0; i < d.length; i += 32768) s += String.fromCharCode.apply(null, d.subarray(i, i + 32768));
+    return {w: c.width, h: c.height, rgba: btoa(s)}; }"""
+
+
+def pixels(page):
+    """The explorer's figure as the browser shows it: an (h, w, 4) uint8 array, or None before the first plot."""
+    import base64
+
+    import numpy as np
+
+    got = page.evaluate(PIXELS)
+    if got is None:
+        return None
+    return np.frombuffer(base64.b64decode(got["rgba"]), np.uint8).reshape(got["h"], got["w"], 4)
+
 
 #: the figure holds a drawing (several distinct colours; ipympl's canvas starts blank)
 PAINTED = """() => { const f = document.querySelector('.nnk-explorer-figure');
@@ -109,10 +124,12 @@ def _server(cmd, url, name, env=None, cwd=ROOT):
 @contextlib.contextmanager
 def running_voila(target, *options, env=None):
     """A Voila server on 127.0.0.1 serving ``target`` (demos/ or one notebook) with extra ``options`` and
-    environment ``env``; yields its address once it answers, and stops it (and its kernels) afterwards."""
+    environment ``env``, through the demos' template as `make demo` runs it; yields its address once it
+    answers, and stops it (and its kernels) afterwards."""
     port = free_port()
-    cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", *options,
-           str(target)]
+    cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", "--template=nnk",
+           *options, str(target)]
+    env = {"JUPYTER_PATH": str(ROOT / "demos" / "jupyter"), **(env or {})}
     with _server(cmd, f"http://127.0.0.1:{port}", "Voila", env) as url:
         yield url
 
@@ -179,3 +196,20 @@ def open_in_lab(page, url: str, notebook: str, timeout_s: float = 120) -> float:
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     wait_painted(page, timeout_s)
     return time.perf_counter() - t0
+
+
+def preheated_first_plot(browser, demo: str = "activations", warm_s: float = 20) -> float:
+    """Seconds from opening ``demo`` served as `make demo` serves it (Voila keeping a kernel that has already
+    run the notebook: its preheat option) to the first plot.  The pool's kernel gets ``warm_s`` to run the
+    demo once, as it would while an instructor sets up.  (A plain page: routing every request through
+    Playwright costs seconds here; Chromium's host rules already keep it off the network.)"""
+    with running_voila(ROOT / "demos" / f"{demo}.ipynb", "--preheat_kernel=True") as url:
+        time.sleep(warm_s)
+        page = browser.new_page()
+        try:
+            t0 = time.perf_counter()
+            page.goto(url)
+            wait_painted(page, 60)
+            return time.perf_counter() - t0
+        finally:
+            page.close()

@@ -85,9 +85,10 @@ def test_init_grid_holds_the_chapters_settings():
     e = InitExplorer(mode="image")
     states = {(round(v["scale"], 3), v["depth"], v["activation"], v["initializer"]) for v, _ in page.page_states(e)}
     assert len(states) == 18 * 6 * 4 * 7
-    for setting in [(1.0, 20, "relu", "he_normal"), (1.41, 20, "relu", "xavier_normal"), (0.1, 10, "tanh",
+    # each scale a point of the slider's grid, 10^(k/20) (1.413 = 10^0.15, about sqrt 2)
+    for setting in [(1.0, 20, "relu", "he_normal"), (1.413, 20, "relu", "xavier_normal"), (0.1, 10, "tanh",
                     "xavier_normal"), (10.0, 10, "tanh", "xavier_normal"), (0.891, 20, "relu", "he_normal"),
-                    (1.12, 20, "relu", "he_normal"), (1.0, 10, "selu", "lecun_normal")]:
+                    (1.122, 20, "relu", "he_normal"), (1.0, 10, "selu", "lecun_normal")]:
         assert setting in states, setting
 
 
@@ -111,12 +112,12 @@ def test_layers_are_each_optimizer_alone():
     o = OptimizerExplorer(surface="valley", optimizers=("sgd", "adam"), mode="image")
     o.page_grid = {"lr": [], "beta": [0.9], "steps": [150]}  # each surface at its own learning rate only
     bundle = page.page_bundle(o)
-    assert [s["v"][:2] for s in bundle["states"]] == [["valley", "0.12"], ["rotated", "0.12"],
+    assert [s["v"][:2] for s in bundle["states"]] == [["valley", "0.13"], ["rotated", "0.13"],
                                                       ["rosenbrock", "0.002"], ["saddle", "0.1"],
                                                       ["two_minima", "0.05"]]
     record = bundle["states"][0]
     assert set(record["layers"]) == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
-    o.restore("surface=valley;lr=0.12;beta=0.90;steps=150;optimizers=adam")
+    o.restore("surface=valley;lr=0.13;beta=0.90;steps=150;optimizers=adam")
     assert np.array_equal(_composite(bundle, record, ["adam"]), o.snapshot())
     assert record["layers"]["adam"]["readout"] == o.readout.value
     # the alt text the page composes for a choice is the live explorer's

@@ -122,6 +122,20 @@ def test_ipympl_mode_uses_a_canvas_widget():
     np.testing.assert_allclose(ex.line_f.get_ydata(), nk.activations.elu(ex.z, alpha=0.5))
 
 
+def test_auto_mode_is_the_inline_image_even_after_matplotlib_widget():
+    """The faster display path (benchmarks/frontends.py), whatever matplotlib's backend: `%matplotlib widget`
+    no longer switches explorers to ipympl's canvas."""
+    pytest.importorskip("ipympl")
+    import matplotlib.pyplot as plt
+
+    plt.switch_backend("module://ipympl.backend_nbagg")
+    try:
+        ex = ActivationExplorer()
+        assert ex.mode == "image" and isinstance(ex.view, W.Image)
+    finally:
+        plt.switch_backend("Agg")
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="activation must be one of"):
         ActivationExplorer(activation="softmax")

@@ -318,3 +318,19 @@ def test_series_differ_in_shape_and_line_not_only_colour(explorer):
     explorer.controls["optimizers"].value = tuple(ALL)
     shapes = [OPTIMIZER_MARKERS[n][1] for n in ALL]
     assert len(set(shapes)) == len(ALL) and all(f">{s}</span>" in explorer.readout.value for s in shapes)
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_readout_digits_survive_round_off_in_the_learning_rate(surface):
+    """A browser may send the learning rate back a unit in the last place away from the kernel's value; the
+    readout (and so the alt text) must not change.  RMSProp on the turned valley is chaotic there: its last
+    loss moves by several per cent, and the readout gives its order of magnitude only."""
+    ex = OptimizerExplorer(mode="image", surface=surface, optimizers=ALL)
+    lr = ex.controls["lr"].value
+    texts = []
+    for value in (lr, np.nextafter(lr, 1.0), np.nextafter(lr, 0.0)):
+        ex.controls["lr"].value = float(value)
+        texts.append(ex.readout.value)
+    assert texts[0] == texts[1] == texts[2]
+    if surface == "rotated":
+        assert "RMSProp</b>: f − f* of order 1e-02, still oscillating" in texts[0]

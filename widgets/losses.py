@@ -307,9 +307,14 @@ class HuberExplorer(Explorer):
         #: a line of text beside the slider: the fitted line and the number of outliers (not drawn in the figure,
         #: where re-rendering text on every step would cost more than the rest of the update)
         self.readout = W.HTML()
-        lo_exp, hi_exp = np.log10(lo), np.log10(hi)
+        # a grid of steps of 10^0.01 through the starting delta, reaching just past both ends of delta_range:
+        # every value the slider takes, the first included, lies on it (a browser snaps a value off the grid
+        # and sends it back)
+        step, here = 0.01, np.log10(self._delta0)
+        lo_exp = here - np.ceil((here - np.log10(lo)) / step - 1e-9) * step
+        hi_exp = here + np.ceil((np.log10(hi) - here) / step - 1e-9) * step
         self.controls["delta"] = W.FloatLogSlider(value=self._delta0, base=10, min=lo_exp, max=hi_exp,
-                                                  step=(hi_exp - lo_exp) / 200, description="delta δ",
+                                                  step=step, description="delta δ",
                                                   continuous_update=True, readout_format=".3f")
 
     # -- what moves with delta -------------------------------------------------------------

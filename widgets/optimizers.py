@@ -141,21 +141,32 @@ def _two_minima_points():
 
 _TM = _two_minima_points()
 
+#: the learning-rate slider's grid: 10^(LR_EXP_MIN + k * LR_EXP_STEP), from 1e-4 to 10
+LR_EXP_MIN, LR_EXP_MAX, LR_EXP_STEP = -4.0, 1.0, 0.05
+
+
+def _on_lr_grid(lr: float) -> float:
+    """The point of the learning-rate slider's grid nearest ``lr`` (a surface's own rate must lie on it: a
+    browser snaps a value off the grid and sends it back, and the kernel then draws another run)."""
+    k = round((np.log10(lr) - LR_EXP_MIN) / LR_EXP_STEP)
+    return float(10 ** (LR_EXP_MIN + k * LR_EXP_STEP))
+
+
 SURFACES = {
     s.key: s for s in [
         Surface("valley", "ill-conditioned valley", _valley_f, _valley_grad, (-10.0, 10.0), (-3.0, 3.0),
-                (-9.0, 2.5), 0.0, 0.12, minima=((0.0, 0.0),),
+                (-9.0, 2.5), 0.0, _on_lr_grid(0.12), minima=((0.0, 0.0),),
                 note="½(0.2x² + 10y²)"),
         Surface("rotated", "turned valley", _rot_f, _rot_grad, (-9.0, 9.0), (-9.0, 9.0),
-                _ROT_START, 0.0, 0.12, minima=((0.0, 0.0),),
+                _ROT_START, 0.0, _on_lr_grid(0.12), minima=((0.0, 0.0),),
                 note="½(0.2u² + 10v²), u = (x + y)/√2, v = (y − x)/√2"),
-        Surface("rosenbrock", "Rosenbrock", _rosen_f, _rosen_grad, (-2.0, 2.0), (-1.0, 3.0), (-1.5, 2.0), 0.0, 2e-3,
+        Surface("rosenbrock", "Rosenbrock", _rosen_f, _rosen_grad, (-2.0, 2.0), (-1.0, 3.0), (-1.5, 2.0), 0.0, _on_lr_grid(2e-3),
                 minima=((1.0, 1.0),), note="(1 − x)² + 100(y − x²)²"),
         Surface("saddle", "saddle point", _saddle_f, _saddle_grad, (-2.5, 2.5), (-1.8, 1.8), (2.2, 1e-3), -0.25,
-                0.1, minima=((0.0, -1.0), (0.0, 1.0)), saddles=((0.0, 0.0),), log_levels=False,
+                _on_lr_grid(0.1), minima=((0.0, -1.0), (0.0, 1.0)), saddles=((0.0, 0.0),), log_levels=False,
                 note="½x² + ¼y⁴ − ½y²"),
         Surface("two_minima", "two minima", _two_minima_f, _two_minima_grad, (-2.0, 2.0), (-2.0, 2.0),
-                (1.9, 1.8), float(_two_minima_f(_TM[0], 0.0)), 0.05,
+                (1.9, 1.8), float(_two_minima_f(_TM[0], 0.0)), _on_lr_grid(0.05),
                 minima=((float(_TM[0]), 0.0), (float(_TM[2]), 0.0)), saddles=((float(_TM[1]), 0.0),),
                 log_levels=False, note="(x² − 1)² + 0.3x + y²"),
     ]
@@ -382,7 +393,7 @@ class OptimizerExplorer(Explorer):
                                               value=init["surface"], description="surface")
         self.controls["optimizers"] = W.SelectMultiple(options=[(v, k) for k, v in OPTIMIZER_CHOICES.items()],
                                                        value=init["optimizers"], rows=6, description="optimizers")
-        self.controls["lr"] = W.FloatLogSlider(value=init["lr"], base=10, min=-4, max=1, step=0.05,
+        self.controls["lr"] = W.FloatLogSlider(value=init["lr"], base=10, min=LR_EXP_MIN, max=LR_EXP_MAX, step=LR_EXP_STEP,
                                                description="lr η", continuous_update=True, readout_format=".2g")
         self.controls["beta"] = W.FloatSlider(value=init["beta"], min=0.0, max=0.99, step=0.01, description="beta β",
                                               continuous_update=True, readout_format=".2f")
@@ -433,6 +444,26 @@ class OptimizerExplorer(Explorer):
             self._cache[key] = out
         return out
 
+    def _final_gap(self, s, name, tr, lr, beta, steps) -> str:
+        """``f − f*`` at the end of run ``tr``, written to the digits round-off cannot change.
+
+        A run that settles gets three digits ("= 3.85e-03 at the end").  A run still oscillating at its
+        end is run again with the learning rate one part in 10^9 away; if that changes its three digits,
+        it is chaotic (RMSProp on the turned valley: one unit in the last place of the rate moves its last
+        loss by several per cent) and gets the order of magnitude of the geometric mean of its last tenth
+        of steps instead ("of order 1e-02, still oscillating"), which such a change leaves alone.
+        """
+        gaps = np.maximum(tr.losses - s.f_min, 1e-300)
+        settled = f"= {gaps[-1]:.2e} at the end"
+        tail = gaps[-max(10, len(gaps) // 10):]
+        if not np.any(np.diff(tail) > 0):
+            return settled
+        other = self._trajectory(s.key, name, lr * (1 + 1e-9), beta, steps)
+        if not other.diverged and f"{float(other.losses[-1] - s.f_min):.2e}" == f"{gaps[-1]:.2e}":
+            return settled
+        order = 10.0 ** np.floor(np.mean(np.log10(tail)))
+        return f"of order {order:.0e}, still oscillating"
+
     def redraw(self, values):
         s = SURFACES[values["surface"]]
         steps = int(values["steps"])
@@ -468,8 +499,7 @@ class OptimizerExplorer(Explorer):
                 point = f"({x:.3g}, {y:.3g})".replace("-", "−")  # a minus sign in the numbers only
                 lines.append(f"{swatch}<b>{label} diverged at step {tr.diverged_at}</b>, last at {point}")
             else:
-                gap = float(tr.losses[-1] - s.f_min)
-                lines.append(f"{swatch}<b>{label}</b>: f − f* = {gap:.2e} at the end")
+                lines.append(f"{swatch}<b>{label}</b>: f − f* {self._final_gap(s, name, tr, lr, beta, steps)}")
         self.readout.value = "<br>".join(lines) if lines else "choose at least one optimizer"
 
     def control_box(self) -> W.Widget:

@@ -104,9 +104,26 @@ def parse(control, text: str):
         value = float(text)
     except ValueError:
         raise ValueError(f"{control.description}: {text!r} is not a number") from None
+    return on_grid(control, value)
+
+
+def on_grid(control, value: float):
+    """The point of a slider's grid (``min + k * step``, in the exponent for a log slider) nearest ``value``,
+    within its range: the value a browser would show, and send back, for ``value``.  (A label rounds a value
+    to the digits it shows, "0.13" for 10^-0.9; parsing it lands on the grid point it came from.)"""
+    if not hasattr(control, "step") or not control.step:
+        return value
+    log = isinstance(control, W.FloatLogSlider)
+    if log:
+        if value <= 0:
+            return float(control.base ** control.min)
+        value = float(np.log(value) / np.log(control.base))
+    k = round((min(max(value, control.min), control.max) - control.min) / control.step)
+    point = control.min + k * control.step
     if isinstance(control, W.IntSlider):
-        return int(round(value))
-    return value
+        return int(point)
+    point = round(point, 12)  # 0.1 + 16 * 0.01 is 0.26000000000000001
+    return float(control.base ** point) if log else float(point)
 
 
 def _pairs(control):

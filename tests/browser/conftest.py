@@ -97,6 +97,24 @@ def voila_server():
 
 
 @pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    """JupyterLab for the session, on 127.0.0.1, over a copy of demos/ (JupyterLab saves what it runs)."""
+    pytest.importorskip("jupyterlab")
+    root = tmp_path_factory.mktemp("lab")
+    for nb in (ROOT / "demos").glob("*.ipynb"):
+        shutil.copy(nb, root / nb.name)
+    try:
+        server = live.running_lab(root)
+        url = server.__enter__()
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
 def presentation_server():
     """A Voila server for the session serving demos/ in presentation mode (`make demo PRESENTATION=1`)."""
     with running_voila(ROOT / "demos", env={"NNK_PRESENTATION": "1"}) as url:
