@@ -24,7 +24,7 @@ def main():
             f"from {module} import {cls}\n\n"
             "presentation = os.environ.get(\"NNK_PRESENTATION\") == \"1\"\n"
             "mode = os.environ.get(\"NNK_EXPLORER_MODE\", \"auto\")\n"
-            f"{cls}({args}{sep}presentation=presentation, mode=mode)"
+            f"{cls}(\n    {args}{sep}presentation=presentation, mode=mode\n)"
         )]
         nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
         nbf.write(nb, os.path.join(HERE, f"{name}.ipynb"))

@@ -158,3 +158,19 @@ def test_parity_table_lists_every_control():
     assert "| activation |" in table and "| beta | 0.00 to 5.00 in steps of 0.1 (51 values) | all 51 |" in table
     table = page.parity_table(OptimizerExplorer(mode="image"))
     assert "any set: each one drawn alone" in table and "| steps | 10 to 300 in steps of 10 (30 values) | 3: 50, 150, 300 |" in table
+
+
+def test_a_state_is_drawn_the_same_whatever_the_path_to_it():
+    """An explorer lays its figure out again when a static part changes; started from the same places each
+    time, so that the page (which walks its grid in order) and a reader (who jumps) see the same pixels."""
+    from widgets.initialization import InitExplorer
+
+    walked = InitExplorer(mode="image")
+    for activation in ("tanh", "relu", "selu", "sigmoid"):
+        for initializer in ("xavier_normal", "he_normal", "lecun_normal"):
+            walked.restore(f"activation={activation};initializer={initializer};scale=3.16")
+    target = "scale=0.1;depth=10;activation=relu;initializer=he_normal"
+    walked.restore(target)
+    direct = InitExplorer(mode="image")
+    direct.restore(target)
+    assert np.array_equal(walked.snapshot(), direct.snapshot())

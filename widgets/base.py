@@ -222,6 +222,7 @@ class Explorer:
             engine = self.fig.get_layout_engine()
             self._relayout = engine if isinstance(engine, ConstrainedLayoutEngine) else None
             _fit_titles(self.fig)
+            self._positions = [(ax, ax.get_position(original=True)) for ax in self.fig.axes]
             self.fig.canvas.draw()
             self.fig.set_layout_engine("none")
             for artist in self.animated:
@@ -349,6 +350,11 @@ class Explorer:
             # drawing); _on_draw keeps the background and draws the animated artists
             _fit_titles(self.fig)
             if self._relayout:
+                # from the axes' places before the first layout: the automatic ticks depend on an axes'
+                # size, so a layout started elsewhere could end elsewhere, and the same state would be
+                # drawn differently after a different path (the page walks its grid; a reader jumps)
+                for ax, place in self._positions:
+                    ax._set_position(place)
                 self.fig.set_layout_engine(self._relayout)
             canvas.draw()
             if self._relayout:
@@ -381,11 +387,14 @@ class Explorer:
         sliders) comes before the values given for them; names not mentioned keep their values, and
         so does a control that does not apply once the choices before it are made.
         """
-        values = page.parse_state(self.controls, state.split(":", 1)[1] if ":" in state else state)
+        text = state.split(":", 1)[1] if ":" in state else state
+        page.parse_state(self.controls, text)  # every value checked before any is set
+        texts = page.state_texts(self.controls, text)
         with self.quietly():
             for name, control in self.controls.items():
-                if name in values and not control.disabled:
-                    control.value = values[name]
+                if name in texts and not control.disabled:
+                    # parsed only now, on the control's grid as the choices before it have configured it
+                    control.value = page.parse(control, texts[name])
         self.update()
 
     def page_values(self, name: str) -> list:

@@ -138,15 +138,22 @@ def state_string(controls: dict, values: dict | None = None, skip=()) -> str:
     return ";".join(f"{n}={label(c, values[n])}" for n, c in controls.items() if n not in skip)
 
 
-def parse_state(controls: dict, text: str) -> dict:
-    """The values written in a state string; names it does not mention are left out."""
+def state_texts(controls: dict, text: str) -> dict:
+    """The values written in a state string, as written, by control name; names it does not mention are
+    left out (an unknown name is an error)."""
     out = {}
     for part in filter(None, text.strip().lstrip("#").split(";")):
         name, sep, value = part.partition("=")
         if not sep or name not in controls:
             raise ValueError(f"state {text!r}: {part!r} is not name=value for one of {', '.join(controls)}")
-        out[name] = parse(controls[name], value)
+        out[name] = value
     return out
+
+
+def parse_state(controls: dict, text: str) -> dict:
+    """The values written in a state string, each parsed by its control as it is configured now; names it
+    does not mention are left out."""
+    return {name: parse(controls[name], value) for name, value in state_texts(controls, text).items()}
 
 
 # -- the grid, drawn ------------------------------------------------------------------------------

@@ -1,14 +1,11 @@
 """An explorer served by Voila: move a slider with the keyboard, the figure follows, and matches the parameter."""
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-from benchmarks.live import PAINTED, key_to_pixels, pixels  # noqa: E402
+from benchmarks.live import PAINTED, key_to_pixels, pixels
 
 
 def _wait_painted(page, timeout=60):
