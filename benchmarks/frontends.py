@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+import widgets
+
 from . import live
 
-DEMOS = ["activations", "coin", "gaussian_noise", "huber", "initialization", "batch_normalization", "ewma",
-         "optimizers"]
+DEMOS = list(widgets.DEMOS)
 PRESSES = 25
 #: key press -> changed pixels that reads as immediate
 KEY_GOAL_MS = 100

@@ -154,6 +154,19 @@ def wait_painted(page, timeout_s: float = 90) -> None:
     page.wait_for_function(PAINTED, timeout=timeout_s * 1e3, polling=50)
 
 
+def settled(page, predicate, timeout_s: float = 20.0) -> bool:
+    """Wait until ``predicate()`` holds and still holds 600 ms later (a value sent back late would show by
+    then); False if it does not within ``timeout_s``."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if predicate():
+            page.wait_for_timeout(600)
+            if predicate():
+                return True
+        page.wait_for_timeout(100)
+    return False
+
+
 def key_to_pixels(page, control: str = ".widget-slider", presses: int = 25, timeout_s: float = 5.0) -> list[float]:
     """Milliseconds from an arrow-key press on the first slider matching ``control`` to changed pixels, for
     ``presses`` presses that move it (the direction turns at either end of its range, where the slider's

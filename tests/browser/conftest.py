@@ -3,7 +3,6 @@
 Chromium comes from the system (Debian's package: ``make browser-setup``); in CI a
 missing browser is an error, elsewhere the tests skip with the reason.
 """
-import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -73,20 +72,11 @@ def built_book():
     return html
 
 
-@contextlib.contextmanager
 def running_voila(target, *options, env=None):
     """A Voila server on 127.0.0.1 serving ``target`` (demos/ or one notebook), with extra ``options`` and
-    environment ``env``; yields its address once it answers, and stops it afterwards."""
+    environment ``env`` (a context manager: benchmarks/live.py); skipped without Voila."""
     pytest.importorskip("voila")
-    try:
-        server = live.running_voila(target, *options, env=env)
-        url = server.__enter__()
-    except RuntimeError as e:
-        pytest.fail(str(e))
-    try:
-        yield url
-    finally:
-        server.__exit__(None, None, None)
+    return live.running_voila(target, *options, env=env)
 
 
 @pytest.fixture(scope="session")
@@ -103,15 +93,8 @@ def lab_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     for nb in (ROOT / "demos").glob("*.ipynb"):
         shutil.copy(nb, root / nb.name)
-    try:
-        server = live.running_lab(root)
-        url = server.__enter__()
-    except RuntimeError as e:
-        pytest.fail(str(e))
-    try:
+    with live.running_lab(root) as url:
         yield url
-    finally:
-        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

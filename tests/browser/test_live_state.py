@@ -18,7 +18,8 @@ import re
 import numpy as np
 import pytest
 
-from benchmarks.live import PAINTED, pixels
+from benchmarks.live import PAINTED, pixels, settled
+from widgets import DEMOS
 
 ALT = ".nnk-alt .widget-html-content"
 
@@ -40,25 +41,12 @@ def _close_enough(shown: str, value: float) -> bool:
     return abs(number - value) <= 0.51 * unit
 
 
-def _settled(page, predicate, timeout=20.0):
-    import time
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            page.wait_for_timeout(600)  # a value sent back late would show by now
-            if predicate():
-                return True
-        page.wait_for_timeout(100)
-    return False
-
-
 def _disagreements(page, explorer) -> dict:
     """What differs between the page and ``explorer`` (the state the kernel should be in)."""
     wrong = {}
     want = explorer.describe()
     alt = lambda: page.locator(ALT).first.text_content()  # noqa: E731
-    if not _settled(page, lambda: alt() == want):
+    if not settled(page, lambda: alt() == want):
         wrong["kernel"] = {"page": alt(), "want": want}
     for name, control in explorer.controls.items():
         if hasattr(control, "min") and not getattr(control, "disabled", False):
@@ -79,8 +67,6 @@ def _disagreements(page, explorer) -> dict:
 def _walk(page, name):
     """The default state, then every dropdown choice in turn (each from the state the one before left); fails
     with every disagreement."""
-    from widgets import DEMOS
-
     cls, kwargs = DEMOS[name]
     explorer = cls(mode="image", **kwargs)
     page.wait_for_function(PAINTED, timeout=120000, polling=100)
@@ -102,18 +88,16 @@ def _walk(page, name):
         pytest.fail(json.dumps(wrong, indent=1, ensure_ascii=False))
 
 
-DEMO_NAMES = ["activations", "coin", "gaussian_noise", "huber", "initialization", "batch_normalization", "ewma",
-              "optimizers"]
 
 
-@pytest.mark.parametrize("name", DEMO_NAMES)
+@pytest.mark.parametrize("name", list(DEMOS))
 def test_voila_state_agrees_after_every_choice(voila_server, page, name):
     page.goto(f"{voila_server}/voila/render/{name}.ipynb")
     _walk(page, name)
     assert page.external_requests == []  # Voila's Font Awesome comes from its bundle, not a CDN
 
 
-@pytest.mark.parametrize("name", DEMO_NAMES)
+@pytest.mark.parametrize("name", list(DEMOS))
 def test_jupyterlab_state_agrees_after_every_choice(lab_server, page, name):
     from benchmarks.live import open_in_lab
 

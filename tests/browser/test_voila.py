@@ -1,21 +1,17 @@
 """An explorer served by Voila: move a slider with the keyboard, the figure follows, and matches the parameter."""
 import statistics
-import time
 
 import numpy as np
 import pytest
 
-from benchmarks.live import PAINTED, key_to_pixels, pixels
-
-
-def _wait_painted(page, timeout=60):
-    page.wait_for_function(PAINTED, timeout=timeout * 1e3, polling=100)
+from benchmarks.live import key_to_pixels, pixels, settled, wait_painted
+from widgets import DEMOS
 
 
 def test_slider_moves_the_figure_and_it_matches_the_parameter(voila_server, page):
     page.goto(f"{voila_server}/voila/render/activations.ipynb")
     page.wait_for_selector(".nnk-control-alpha .noUi-handle", timeout=90000)
-    _wait_painted(page)
+    wait_painted(page)
     latencies = key_to_pixels(page, ".nnk-control-alpha", presses=25)
     assert len(latencies) == 25  # every press moved the slider and changed the figure
     page.wait_for_timeout(500)
@@ -47,18 +43,6 @@ def _kernel_readout(page):
     return page.locator(READOUT).first.inner_text()
 
 
-def _settled(page, predicate, timeout=20.0):
-    """Wait until ``predicate()`` holds and still holds 600 ms later (a value sent back late shows)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            page.wait_for_timeout(600)
-            if predicate():
-                return True
-        page.wait_for_timeout(100)
-    return False
-
-
 def test_every_activation_comes_up_at_its_own_defaults(voila_server, page):
     """Choosing an activation resets its sliders in one message: the slider shows the activation's
     default, the kernel computes with it, and the arrow keys move it (ELU -> leaky ReLU once showed
@@ -68,7 +52,7 @@ def test_every_activation_comes_up_at_its_own_defaults(voila_server, page):
 
     page.goto(f"{voila_server}/voila/render/activations.ipynb")
     page.wait_for_selector(".nnk-control-activation select", timeout=90000)
-    _wait_painted(page)
+    wait_painted(page)
     wrong = {}
     for name in [*CHOICES, "elu", "prelu", "leaky_relu"]:  # and the switches the bug was seen on
         info = REGISTRY[name]
@@ -82,7 +66,7 @@ def test_every_activation_comes_up_at_its_own_defaults(voila_server, page):
             return text.startswith(info.label) and shown == want and \
                 all(f"{n} = {v}" in text for n, v in want.items())
 
-        if not _settled(page, agrees):
+        if not settled(page, agrees):
             wrong[name] = {"readout": _kernel_readout(page), "want": want}
             continue
         for p in sliders:  # the keyboard moves the slider one step, and the kernel follows
@@ -90,7 +74,7 @@ def test_every_activation_comes_up_at_its_own_defaults(voila_server, page):
             page.keyboard.press("ArrowRight")
             step = p.slider[2]
             moved = f"{p.name} = {min(p.default + step, p.slider[1]):.2f}"
-            if not _settled(page, lambda: moved in _kernel_readout(page)):
+            if not settled(page, lambda: moved in _kernel_readout(page)):
                 wrong[f"{name} {p.name} ArrowRight"] = _kernel_readout(page)
     assert wrong == {}
 
@@ -103,11 +87,11 @@ def test_each_demo_starts_at_its_documented_default(voila_server, page):
     default = InitExplorer(mode="image")
     page.goto(f"{voila_server}/voila/render/initialization.ipynb")
     page.wait_for_selector(".nnk-control-scale .widget-readout", timeout=90000)
-    _wait_painted(page)
+    wait_painted(page)
     want = f"{default.controls['scale'].value:.3g}"
     assert want == "1"
     # the slider's own readout is formatted by the browser (d3's ".3g" keeps zeros: "1.00")
-    assert _settled(page, lambda: float(page.locator(".nnk-control-scale .widget-readout").inner_text()) == 1.0
+    assert settled(page, lambda: float(page.locator(".nnk-control-scale .widget-readout").inner_text()) == 1.0
                     and f"weight scale {want}:" in _kernel_readout(page)), \
         (page.locator(".nnk-control-scale .widget-readout").inner_text(), _kernel_readout(page))
     # one slider per control: no second, kernel-free copy under the live explorer
@@ -140,8 +124,7 @@ _CONTROL_TEXT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("name", ["activations", "coin", "gaussian_noise", "huber", "initialization",
-                                  "batch_normalization", "ewma", "optimizers"])
+@pytest.mark.parametrize("name", list(DEMOS))
 def test_presentation_mode_is_projector_sized(presentation_server, browser, name):
     """`make demo PRESENTATION=1` on a 1920 x 1080 screen: the figure spans the window, its smallest text and
     every control's text are at least 32 CSS px high (font size), and the explorer fits on the screen."""
@@ -154,7 +137,7 @@ def test_presentation_mode_is_projector_sized(presentation_server, browser, name
     page = context.new_page()
     try:
         page.goto(f"{presentation_server}/voila/render/{name}.ipynb")
-        page.wait_for_function(PAINTED, timeout=90000, polling=100)
+        wait_painted(page, 90)
         page.wait_for_timeout(300)
         m = page.evaluate(_CONTROL_TEXT)
     finally:
