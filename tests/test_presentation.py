@@ -9,7 +9,6 @@ import pytest
 
 from widgets import base
 from widgets.dark import smallest_text_pt
-from widgets.style import explorer_rc
 
 from widgets import DEMOS
 
@@ -69,7 +68,7 @@ def _check(explorer):
             for name, value in values.items():
                 explorer.controls[name].value = value
         explorer.update()
-        with matplotlib.rc_context(explorer_rc(explorer.presentation)):
+        with matplotlib.rc_context(explorer.rc):
             found = collisions(explorer.fig)
         if found:
             problems[what] = found

@@ -208,7 +208,9 @@ class Explorer:
         if presentation:
             w, h = self.figsize
             size = (PRESENTATION_WIDTH_IN, PRESENTATION_WIDTH_IN * min(h / w, self.presentation_aspect))
-        with matplotlib.rc_context(explorer_rc(presentation)):
+        #: the matplotlib settings it draws with, worked out once (update() runs on every slider step)
+        self.rc = explorer_rc(presentation)
+        with matplotlib.rc_context(self.rc):
             self.fig = Figure(figsize=size, dpi=self.dpi, layout="constrained")
             if presentation:  # more room between the panels, the legends and the labels at projector size
                 self.fig.get_layout_engine().set(w_pad=6 / 72, h_pad=6 / 72)
@@ -317,7 +319,7 @@ class Explorer:
     def update(self) -> None:
         """Recompute, update artists, and redraw; records the time it took in ``timings_ms``."""
         start = time.perf_counter()
-        with matplotlib.rc_context(explorer_rc(self.presentation)):
+        with matplotlib.rc_context(self.rc):
             self.redraw(self.values())
             self.render()
         self.timings_ms.append((time.perf_counter() - start) * 1e3)
