@@ -16,7 +16,7 @@ results agree with the array-API formulas to round-off.
 Agreements between two computations are shown as round-off bounds that print
 the same on every CPU: ``nk.agree(a, b)`` (``nnkernel.roundoff``).
 """
-from . import activations, data, fused, init, layers, losses, models, optim, roundoff
+from . import activations, data, fused, init, layers, losses, models, optim, playground, regularization, roundoff
 from .ewma import ewma, ewma_weights
 from .backend import BACKENDS, asarray, backend_name, gpu_available, to_numpy, use, xp
 from .roundoff import Agreement, agree, roundoff_bound
@@ -25,7 +25,8 @@ from .gradcheck import GradcheckResult, gradcheck, numerical_derivative, numeric
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "losses", "data", "fused", "init", "layers", "models", "optim", "roundoff", "agree",
+    "activations", "losses", "data", "fused", "init", "layers", "models", "optim", "playground", "regularization",
+    "roundoff", "agree",
     "Agreement", "roundoff_bound", "BACKENDS", "asarray", "backend_name", "gpu_available", "to_numpy", "use",
     "xp", "ewma", "ewma_weights", "gradcheck", "GradcheckResult", "numerical_derivative", "numerical_gradient",
 ]

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from . import losses as _losses
-from ._common import (_describe, check_array, check_bool, check_callable, check_float, check_int, check_seed,
-                      host_scalar, prepare)
+from ._common import (_describe, check_array, check_bool, check_float, check_int, check_seed,
+                      host_scalar)
 
 __all__ = ["Sequential", "History", "fit", "accuracy"]
 

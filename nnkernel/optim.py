@@ -1,7 +1,11 @@
 """Optimizers: ``step(params, grads)`` updates a list of arrays in place.
 
-The update rules are PyTorch's (torch.optim's documented algorithms, no weight
-decay), so trajectories match it to round-off.
+The update rules are PyTorch's (torch.optim's documented algorithms), so
+trajectories match it to round-off.  Each optimizer takes ``weight_decay``
+(default 0), applied as PyTorch does before anything else:
+g <- g + weight_decay * p, the gradient of the L2 penalty (weight_decay / 2) ||p||^2
+(see :mod:`nnkernel.regularization`); for Adam this is the L2 form, not AdamW's
+decoupled decay.  With weight_decay = 0 the step does no extra array operation.
 
 ``params`` is a list (or tuple) of floating arrays, updated in place, or a dict
 of them; ``grads`` matches it: a list of the same length, or a dict with the
@@ -34,8 +38,10 @@ def _namespace(a):
 class Optimizer:
     """Base class: checks the lists, keeps per-parameter state keyed by position."""
 
-    def __init__(self, lr):
-        self.lr = check_param("lr", lr, 0.0, low_open=True, where=f"{type(self).__name__}: ")
+    def __init__(self, lr, weight_decay=0.0):
+        where = f"{type(self).__name__}: "
+        self.lr = check_param("lr", lr, 0.0, low_open=True, where=where)
+        self.weight_decay = check_param("weight_decay", weight_decay, 0.0, where=where)
         self.state: dict = {}
         self.t = 0
 
@@ -44,8 +50,13 @@ class Optimizer:
         keys, params, grads = self._matched(params, grads)
         self.t += 1
         xp = _namespace(params[0]) if params else None  # one backend per model: look it up once
-        for i, p, g in zip(keys, params, grads):
-            self._update(i, p, g, xp)
+        wd = self.weight_decay
+        if wd:  # PyTorch's weight decay, before anything else: g <- g + wd * p
+            for i, p, g in zip(keys, params, grads):
+                self._update(i, p, g + wd * p, xp)
+        else:
+            for i, p, g in zip(keys, params, grads):
+                self._update(i, p, g, xp)
 
     def _matched(self, params, grads):
         """(state keys, parameter arrays, gradient arrays) from matched lists or dicts, checked."""
@@ -95,10 +106,11 @@ class SGD(Optimizer):
 
     b_t = momentum b_{t-1} + g_t (b_1 = g_1); the step is g_t + momentum b_t with
     Nesterov, else b_t (plain g_t without momentum); p <- p - lr * step.
+    Weight decay first: g_t <- g_t + weight_decay * p.
     """
 
-    def __init__(self, lr=0.01, momentum=0.0, nesterov=False):
-        super().__init__(lr)
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
         self.momentum = check_param("momentum", momentum, 0.0, 1.0, high_open=True, where="SGD: ")
         self.nesterov = check_bool("nesterov", nesterov, where="SGD: ")
         if self.nesterov and self.momentum == 0:
@@ -118,10 +130,11 @@ class Adagrad(Optimizer):
 
     Each parameter's step shrinks with the sum of its past squared gradients,
     so rarely updated (sparse) parameters keep larger steps.
+    Weight decay first: g_t <- g_t + weight_decay * p.
     """
 
-    def __init__(self, lr=0.01, eps=1e-10):
-        super().__init__(lr)
+    def __init__(self, lr=0.01, eps=1e-10, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
         self.eps = check_param("eps", eps, 0.0, low_open=True, where="Adagrad: ")
 
     def _update(self, i, p, g, xp):
@@ -135,10 +148,11 @@ class RMSProp(Optimizer):
     """RMSProp, as in torch.optim.RMSprop (its ``alpha`` is our ``beta``).
 
     v_t = beta v_{t-1} + (1 - beta) g_t^2 (v_0 = 0); p <- p - lr g_t / (sqrt(v_t) + eps).
+    Weight decay first: g_t <- g_t + weight_decay * p.
     """
 
-    def __init__(self, lr=0.01, beta=0.99, eps=1e-8):
-        super().__init__(lr)
+    def __init__(self, lr=0.01, beta=0.99, eps=1e-8, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
         self.beta = check_param("beta", beta, 0.0, 1.0, high_open=True, where="RMSProp: ")
         self.eps = check_param("eps", eps, 0.0, low_open=True, where="RMSProp: ")
 
@@ -154,10 +168,11 @@ class Adam(Optimizer):
 
     m_t = beta1 m_{t-1} + (1 - beta1) g_t,  v_t = beta2 v_{t-1} + (1 - beta2) g_t^2;
     p <- p - (lr / (1 - beta1^t)) m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps).
+    Weight decay first (L2, not AdamW): g_t <- g_t + weight_decay * p.
     """
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        super().__init__(lr)
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
         self.beta1 = check_param("beta1", beta1, 0.0, 1.0, high_open=True, where="Adam: ")
         self.beta2 = check_param("beta2", beta2, 0.0, 1.0, high_open=True, where="Adam: ")
         self.eps = check_param("eps", eps, 0.0, low_open=True, where="Adam: ")
