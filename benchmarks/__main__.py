@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m benchmarks [--sections explorers,frontends,kernel,gpu,book,accuracy]``.
+"""Run the benchmarks: ``python -m benchmarks [--sections explorers,frontends,playground,kernel,gpu,book,accuracy]``.
 
 Prints a table and writes benchmarks/results.json (records of other machines are kept); the accuracy
 section also writes its full table to benchmarks/accuracy.json.
@@ -16,9 +16,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sections", default="explorers,frontends,kernel,gpu,book,accuracy",
-                        help="comma-separated: explorers, frontends (live front ends in Chromium), kernel, gpu, book, "
-                             "accuracy")
+    parser.add_argument("--sections", default="explorers,frontends,playground,kernel,gpu,book,accuracy",
+                        help="comma-separated: explorers, frontends (live front ends in Chromium), playground (the "
+                             "Playground: tick time, steps/s against PyTorch, Voila updates/s), kernel, gpu, book, accuracy")
     parser.add_argument("--out", default=os.path.join(HERE, "results.json"))
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
@@ -33,6 +33,10 @@ def main(argv=None):
         from . import frontends
 
         frontends.run(results)
+    if "playground" in sections:
+        from . import playground
+
+        playground.run(results)
     if "kernel" in sections:
         kernel.run_cpu(results)
     if "gpu" in sections:

@@ -1,4 +1,4 @@
-"""Write one Voila-ready notebook per explorer into demos/ (run: python demos/make_demos.py).
+"""Write one Voila-ready notebook per explorer (and per app: the Playground) into demos/ (run: python demos/make_demos.py).
 
 Each notebook shows a single explorer, full window.  In the environment, NNK_PRESENTATION=1 selects
 the projector size and NNK_EXPLORER_MODE the display path ("image", "ipympl"; default "auto", the
@@ -8,13 +8,13 @@ import os
 
 import nbformat as nbf
 
-from widgets import DEMOS
+from widgets import APPS, DEMOS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    for name, (explorer, kwargs) in DEMOS.items():
+    for name, (explorer, kwargs) in {**DEMOS, **APPS}.items():
         module, cls = explorer.__module__, explorer.__name__
         args = ", ".join(f"{k}={v!r}".replace("'", '"') for k, v in kwargs.items())
         nb = nbf.v4.new_notebook()

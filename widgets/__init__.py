@@ -12,6 +12,7 @@ from .initialization import InitExplorer
 from .likelihood import CoinExplorer, GaussianNoiseExplorer
 from .losses import HuberExplorer
 from .optimizers import OptimizerExplorer
+from .playground import Playground, PlaygroundReplay
 
 #: every explorer the book shows, by its demo's name (demos/), with the arguments its demo makes it with
 DEMOS = {
@@ -25,4 +26,10 @@ DEMOS = {
     "optimizers": (OptimizerExplorer, {}),
 }
 
-__all__ = ["DEMOS", "Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
+#: the live applications with a demo of their own (tested by their own suites: they train as they play, so
+#: the explorers' state-by-state tests do not apply)
+APPS = {
+    "playground": (Playground, {}),
+}
+
+__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]

@@ -324,10 +324,15 @@ class Explorer:
             self.render()
         self.timings_ms.append((time.perf_counter() - start) * 1e3)
 
-    def invalidate(self) -> None:
+    def invalidate(self, layout: bool = True) -> None:
         """Say that a static part (limits, ticks, a title) changed: the figure is laid out and its background
-        drawn again on the next render (new tick labels may be wider, a title longer)."""
+        drawn again on the next render (new tick labels may be wider, a title longer).  ``layout=False``
+        keeps the places of the axes and only draws the background again (a live animation whose axis
+        limits grow: a layout pass would stall it for a few frames)."""
         self._background = None
+        self._layout_due = self._layout_due or layout
+
+    _layout_due = False
 
     def _on_draw(self, event) -> None:
         """After every full draw (ours, or one ipympl asks for on resize): keep the background, add the animated artists."""
@@ -350,8 +355,10 @@ class Explorer:
         if self._background is None:
             # a full draw, laid out again (then frozen: a layout pass on every update would cost more than the
             # drawing); _on_draw keeps the background and draws the animated artists
+            relayout = self._relayout if self._layout_due else None
+            self._layout_due = False
             _fit_titles(self.fig)
-            if self._relayout:
+            if relayout:
                 # from the axes' places before the first layout: the automatic ticks depend on an axes'
                 # size, so a layout started elsewhere could end elsewhere, and the same state would be
                 # drawn differently after a different path (the page walks its grid; a reader jumps)
@@ -359,7 +366,7 @@ class Explorer:
                     ax._set_position(place)
                 self.fig.set_layout_engine(self._relayout)
             canvas.draw()
-            if self._relayout:
+            if relayout:
                 self.fig.set_layout_engine("none")
         else:
             canvas.restore_region(self._background)
