@@ -78,6 +78,7 @@ _INIT_KWARGS = {"random_uniform": {"limit": 0.5}, "random_normal": {"std": 0.5},
 BIAS_INIT = 0.1
 
 MAX_LAYERS, MAX_NEURONS = 6, 8
+MAX_SEED = 2**31 - 1
 
 
 def feature_matrix(X, names) -> np.ndarray:
@@ -100,7 +101,8 @@ def _fmt(v) -> str:
     if isinstance(v, bool):
         return "1" if v else "0"
     if isinstance(v, float):
-        return f"{v:.6g}"
+        short = f"{v:.6g}"
+        return short if float(short) == v else repr(v)  # exact: the state string reads back the same Config
     if isinstance(v, tuple):
         return ",".join(_fmt(x) for x in v) if v else "-"
     return str(v)
@@ -133,6 +135,8 @@ class Config:
 
     def __post_init__(self):
         self.check()
+        if not any(self.batchnorm):  # (0, 0) means no batch norm: one Config for it, as the state string has
+            object.__setattr__(self, "batchnorm", ())
 
     # -- checks -----------------------------------------------------------------------------------
     def check(self) -> None:
@@ -146,10 +150,10 @@ class Config:
             bad("noise", "a number in [0, 0.5]")
         if not (isinstance(self.train, int) and 10 <= self.train <= 90):
             bad("train", "an integer percentage from 10 to 90")
-        if not (isinstance(self.batch, int) and 1 <= self.batch <= 100):
-            bad("batch", "an integer from 1 to 100")
-        if not (isinstance(self.seed, int) and self.seed >= 0):
-            bad("seed", "a non-negative integer")
+        if not (isinstance(self.batch, int) and 1 <= self.batch <= 30):
+            bad("batch", "an integer from 1 to 30 (TF Playground's range)")
+        if not (isinstance(self.seed, int) and 0 <= self.seed <= MAX_SEED):
+            bad("seed", f"an integer from 0 to {MAX_SEED}")
         if not (isinstance(self.features, tuple) and self.features and len(set(self.features)) == len(self.features)
                 and all(f in FEATURES for f in self.features)):
             bad("features", f"a non-empty tuple of distinct names from {', '.join(FEATURES)}")
@@ -365,6 +369,7 @@ class Network:
         self._shuffle = np.random.default_rng([self.config.seed, 3])
         self.epoch = 0
         self.steps = 0
+        self._grad_sums = [0.0] * len(self.dense)  # so that step() also works outside train_epoch()
         self.diverged_at = None
         self.history: list[EpochRecord] = []
         self.history.append(self._record(None))
@@ -395,10 +400,11 @@ class Network:
         c = self.config
         with np.errstate(all="ignore"):
             out = self.model.forward(F, training=True)
-            if not np.all(np.isfinite(out)):
+            # the output, or the loss itself (the square of a huge output), no longer finite: stop there
+            loss, grad = self._loss(T, out) if np.all(np.isfinite(out)) else (math.inf, None)
+            if not math.isfinite(float(loss)):
                 self.diverged_at = (self.epoch, self.steps)
                 return False
-            _, grad = self._loss(T, out)
             self.model.backward(grad)
             weights = [d.params["W"] for d in self.dense]
             rest = [layer.params[k] for layer, k in self.model.parameters() if k != "W"]
@@ -410,9 +416,9 @@ class Network:
             for i, d in enumerate(self.dense):
                 self._grad_sums[i] += float(np.sqrt(np.mean(d.grads["W"] ** 2)))
             finite = all(np.all(np.isfinite(p)) for p in self.model.params)
-        self.steps += 1
-        if not finite:
+        if not finite:  # the index of the step that failed, as for a non-finite output above
             self.diverged_at = (self.epoch, self.steps)
+        self.steps += 1
         return finite
 
     def train_epoch(self) -> bool:
@@ -553,7 +559,8 @@ EXPERIMENTS = {
                               "The same network with ReLU and He initialization: gradients keep their size."),
     "zero_init": Experiment("Zero initialization", Config(init="zeros"), (0, 10, 50, 100),
                             "Every unit of a layer starts equal, gets the same update and stays equal."),
-    "lr_too_high": Experiment("Learning rate too high", Config(activation="relu", lr=3.0), (0, 1, 2, 5),
+    "lr_too_high": Experiment("Learning rate too high", Config(dataset="plane", activation="relu", lr=3.0),
+                              (0, 2, 4, 8, 12),
                               "At learning rate 3 the steps overshoot and grow until the loss is not finite."),
     "sgd_small_lr": Experiment("SGD at learning rate 0.003", Config(lr=0.003), (0, 10, 50, 100),
                                "Plain SGD at a small learning rate barely moves in 100 epochs."),
@@ -566,7 +573,7 @@ EXPERIMENTS = {
                                  (0, 10, 50, 100),
                                  "Batch normalization re-centres every layer, and the same network learns."),
     "l1_features": Experiment("L1 on all seven features",
-                              Config(features=tuple(FEATURES), hidden=(4,), regularization="l1", rate=0.01),
+                              Config(features=tuple(FEATURES), hidden=(4,), regularization="l1", rate=0.03),
                               (0, 10, 50, 100),
                               "L1's proximal step sets small weights to exactly zero: unused features drop out."),
 }

@@ -238,12 +238,10 @@ class PlaygroundFigure(Explorer):
             line.set_data(epochs, np.clip([getattr(r, key) for r in hist], lo, top))
         layers = len(c.hidden)
         self._stat_lines(layers)
-        colors = list(PALETTE.values())
         for k, key, low in (("act", "act_std", 1e-3), ("grad", "grad_rms", 1e-6)):
             for i, line in enumerate(self.stat_lines[k]):
                 values = np.array([getattr(r, key)[i] if i < len(getattr(r, key)) else np.nan for r in hist])
                 line.set_data(epochs, np.clip(values, low, 10))
-                line.set_color(colors[i % len(colors)])
 
     def _stat_lines(self, layers):
         """One line per hidden layer (activation spread) and per weight matrix (gradient size)."""
@@ -256,8 +254,9 @@ class PlaygroundFigure(Explorer):
                 line.remove()
             styles = ["-", "--", "-.", ":", (0, (6, 2)), (0, (4, 1, 1, 1)), (0, (1, 3))]
             label = "layer" if k == "act" else "W"
-            self.stat_lines[k] = [ax.plot([], [], lw=1.4, ls=styles[i % len(styles)], label=f"{label} {i + 1}")[0]
-                                  for i in range(want[k])]
+            colors = list(PALETTE.values())
+            self.stat_lines[k] = [ax.plot([], [], lw=1.4, ls=styles[i % len(styles)], color=colors[i % len(colors)],
+                                          label=f"{label} {i + 1}")[0] for i in range(want[k])]
             if ax.get_legend():
                 ax.get_legend().remove()
             if want[k]:
@@ -280,20 +279,27 @@ class PlaygroundFigure(Explorer):
         text = " · ".join(parts)
         if net.diverged_at is not None:
             e, s = net.diverged_at
-            text += (f"<br><b>Diverged</b> in epoch {e + 1}, at step {s + 1}: the loss stopped being finite, so "
-                     "training stopped. A smaller learning rate (or batch normalization) keeps it finite.")
+            text += (f"<br><b>Diverged</b> at step {s + 1} of training (in epoch {e + 1}): the loss stopped being "
+                     "finite, so training stopped. A smaller learning rate (or batch normalization) keeps it finite.")
         return text
 
     def network_words(self, net: pg.Network) -> str:
+        """Every setting of ``net``'s configuration, in words (the first half of the alt text)."""
         c = net.config
         feats = ", ".join(pg.FEATURES[f][0] for f in c.features)
-        hidden = ", ".join(map(str, c.hidden)) or "none"
-        opt = pg.OPTIMIZERS[c.optimizer][0]
-        return (f"{c.dataset} data ({c.problem}, noise {c.noise:.0%}), features {feats}, hidden layers {hidden}, "
-                f"{c.activation}, {c.loss} loss, {c.init} initialization, {opt} at learning rate {c.lr:g}"
-                + (f", {pg.REGULARIZATIONS[c.regularization]} regularization {c.rate:g}"
-                   if c.regularization != "none" else ""))
-
+        hidden = ", ".join(f"{n}{' with batch norm' if b else ''}" for n, b in zip(c.hidden, c.layer_norms))
+        act = c.activation + "".join(f" ({k} {v:g})" for k, v in c.activation_kwargs.items())
+        opt = pg.OPTIMIZERS[c.optimizer]
+        betas = "".join(f", {'β₁' if b == 'beta1' else 'β₂'} {getattr(c, b):g}" for b in opt[1])
+        words = (f"{c.dataset} data ({c.problem}, noise {c.noise:.0%}, {c.train}% for training, seed {c.seed}), "
+                 f"features {feats}, hidden layers {hidden or 'none'}, {act}, {c.loss} loss, "
+                 f"{c.init} initialization at scale {c.scale:g}, {opt[0]} at learning rate {c.lr:g}{betas}, "
+                 f"batch size {c.batch}")
+        if any(c.layer_norms):
+            words += f", batch-norm momentum {c.bn_momentum:g}"
+        if c.regularization != "none":
+            words += f", {pg.REGULARIZATIONS[c.regularization]} regularization at rate {c.rate:g}"
+        return words
 
 def _in_kernel() -> bool:
     """True inside a running IPython kernel (a notebook, Voila), where the animation can run on its event loop."""
@@ -343,23 +349,27 @@ class Playground(PlaygroundFigure):
                              f"got {hide!r}")
         self.hidden_groups = tuple(hide)
         self.grid = int(grid)
-        self._view = {"show_test": False, "discretize": False}
         self.config = self._parse(state)
         self.net = pg.Network(self.config, grid=self.grid)
         super().__init__(**kwargs)
         self.readout.value = self.summary(self.net)
 
     def _parse(self, state: str) -> pg.Config:
-        view = {}
+        """The Config of a state string; the view's flags (show_test, discretize: off unless the string says
+        on) are kept in ``self._view`` only once the whole string has been read without error."""
+        view = {"show_test": False, "discretize": False}
         parts = []
         for part in filter(None, (state.split(":", 1)[-1] if state else "").split(";")):
             key, _, value = part.partition("=")
-            if key in self._view:
+            if key in view:
+                if value not in ("0", "1"):
+                    raise ValueError(f"Playground: {key} must be 0 or 1, got {value!r}")
                 view[key] = value == "1"
             else:
                 parts.append(part)
-        self._view.update(view)
-        return pg.Config.from_state(";".join(parts))
+        config = pg.Config.from_state(";".join(parts))
+        self._view = view
+        return config
 
     # -- controls ------------------------------------------------------------------------------------
     def build(self):
@@ -372,10 +382,12 @@ class Playground(PlaygroundFigure):
         C["noise"] = W.IntSlider(value=round(c.noise * 100), min=0, max=50, step=5, description="noise %")
         C["train"] = W.IntSlider(value=c.train, min=10, max=90, step=10, description="training %")
         C["batch"] = W.IntSlider(value=c.batch, min=1, max=30, step=1, description="batch size")
-        C["seed"] = W.BoundedIntText(value=c.seed, min=0, max=10**6, description="seed", layout=W.Layout(width="9em"))
+        C["seed"] = W.BoundedIntText(value=c.seed, min=0, max=pg.MAX_SEED, description="seed", layout=W.Layout(width="9em"))
         for name, (label, _) in pg.FEATURES.items():
             C[f"f_{name}"] = W.ToggleButton(value=name in c.features, description=label,
                                            layout=W.Layout(width="6.5em"))
+        for name in pg.FEATURES:
+            C[f"f_{name}"].observe(self._keep_one_feature, names="value")
         C["hidden"] = W.Text(value=",".join(map(str, c.hidden)), layout=W.Layout(display="none"))
         C["batchnorm"] = W.Text(value=",".join(map(str, c.layer_norms)), layout=W.Layout(display="none"))
         C["activation"] = W.Dropdown(options=[(_act.REGISTRY[n].label, n) for n in pg.HIDDEN_ACTIVATIONS],
@@ -430,6 +442,11 @@ class Playground(PlaygroundFigure):
         self.layer_box = W.VBox()
         self.readout = W.HTML()
         self._update_enabled()
+
+    def _keep_one_feature(self, change):
+        """A network needs an input: the last feature switched on stays on."""
+        if not change["new"] and not any(self.controls[f"f_{n}"].value for n in pg.FEATURES):
+            change["owner"].value = True
 
     def _show_state(self, _=None):
         self.state_text.value = self.state()
@@ -578,7 +595,7 @@ class Playground(PlaygroundFigure):
 
     # -- the configuration the controls describe ---------------------------------------------------
     def config_from(self, values: dict) -> pg.Config:
-        feats = tuple(n for n in pg.FEATURES if values[f"f_{n}"]) or ("x1",)
+        feats = tuple(n for n in pg.FEATURES if values[f"f_{n}"])
         layers = tuple(self._layers())
         norms = tuple(self._norms())
         a = self.controls["alpha"]
@@ -723,10 +740,15 @@ class Playground(PlaygroundFigure):
                 self.play.value = 0
             finally:
                 self._own_value = False
+        # a restored state (a loaded experiment) starts at epoch 0, even when it equals the one running
+        self.net = pg.Network(self.config_from(self.values()), grid=self.grid)
+        self.config = self.net.config
         self.update()
 
     def describe(self) -> str:
-        return (f"{self.subject()}: {self.network_words(self.net)}. "
+        view = "".join(f"; {w}" for w, on in (("test points shown", self.show_test.value),
+                                                ("output discretized", self.discretize.value)) if on)
+        return (f"{self.subject()}: {self.network_words(self.net)}{view}. "
                 f"{' '.join(html.unescape(self.summary(self.net).replace('<br>', ' ')).replace('<b>', '').replace('</b>', '').split())}")
 
     def _repr_mimebundle_(self, **kwargs):
