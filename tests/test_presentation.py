@@ -91,3 +91,39 @@ def test_presentation_text_is_projector_sized_and_nothing_collides(name):
 def test_page_size_text_does_not_collide(name):
     cls, kwargs = DEMOS[name]
     assert _check(cls(mode="image", **kwargs)) == {}
+
+
+# the Playground (an app, widgets.APPS: it trains as it plays) and the page's replay of its experiments, at
+# the network's largest (six layers of eight units, seven features) and after some training
+_BIG = "features=x1,x2,x1_sq,x2_sq,x1x2,sin_x1,sin_x2;hidden=8,8,8,8,8,8;batchnorm=1,0,1,0,1,0"
+
+
+@pytest.mark.parametrize("state", ["", _BIG])
+@pytest.mark.parametrize("presentation", [False, True])
+def test_playground_text_is_legible_and_nothing_collides(state, presentation):
+    from widgets.playground import Playground
+
+    ex = Playground(mode="image", presentation=presentation, state=state)
+    for _ in range(3):
+        ex.tick()
+    if presentation:
+        shown_px = base.PRESENTATION_SCREEN_PX - 80
+        smallest_px = smallest_text_pt(ex.fig) / 72 * shown_px / ex.fig.get_size_inches()[0]
+        assert smallest_px >= base.PRESENTATION_TEXT_PX, smallest_px
+    with matplotlib.rc_context(ex.rc):
+        assert collisions(ex.fig) == []
+
+
+def test_playground_replay_nothing_collides():
+    from nnkernel.playground import EXPERIMENTS
+    from widgets.playground import PlaygroundReplay
+
+    ex = PlaygroundReplay(mode="image")
+    problems = {}
+    for name, exp in EXPERIMENTS.items():
+        ex.controls["experiment"].value = name
+        with matplotlib.rc_context(ex.rc):
+            found = collisions(ex.fig)
+        if found:
+            problems[name] = found
+    assert problems == {}

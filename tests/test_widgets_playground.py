@@ -410,16 +410,24 @@ def test_state_round_trip(p):
     assert p.net.config == expected and p.show_test.value
 
 
-def test_legend_colours_are_the_lines_colours(p):
-    """The statistics panels' legends, after the number of layers changed (new lines are made)."""
+def test_the_key_over_each_column_matches_its_lines(p):
+    """The short line over layer j's column has the colour and dashes of layer j's lines in the statistics panels
+    (its outputs' spread, the gradient of the weights that feed it), after the number of layers changed."""
     from matplotlib.colors import to_hex
 
     for hidden in ("4,2,2", "4", "4,2"):
         p.controls["hidden"].value = hidden
-        for key, ax in (("act", p.ax_act), ("grad", p.ax_grad)):
-            lines = [to_hex(line.get_color()) for line in p.stat_lines[key]]
-            legend = [to_hex(h.get_color()) for h in ax.get_legend().legend_handles]
-            assert legend == lines, f"hidden={hidden}, {key}: legend {legend}, lines {lines}"
+        layers = len(p.net.config.hidden)
+        assert len(p.net_keys) == layers + 1 == len(p.stat_lines["grad"])
+        assert len(p.stat_lines["act"]) == layers
+        for i, key in enumerate(p.net_keys):
+            style = (to_hex(key.get_color()), key.get_linestyle())
+            assert style == (to_hex(p.stat_lines["grad"][i].get_color()), p.stat_lines["grad"][i].get_linestyle())
+            if i < layers:
+                act = p.stat_lines["act"][i]
+                assert style == (to_hex(act.get_color()), act.get_linestyle())
+        styles = {(to_hex(k.get_color()), k.get_linestyle()) for k in p.net_keys}
+        assert len(styles) == layers + 1  # every key tells its layer apart
 
 
 def test_state_button_shows_the_state(p):

@@ -50,6 +50,13 @@ _THUMB = 20
 _CELL = 26
 
 
+def _layer_style(i: int) -> tuple:
+    """Layer i's (colour, dashes) in the statistics panels and in the key over its column."""
+    colors = list(PALETTE.values())
+    dashes = ["-", "--", "-.", ":", (0, (6, 2)), (0, (4, 1, 1, 1)), (0, (1, 3))]
+    return colors[i % len(colors)], dashes[i % len(dashes)]
+
+
 def _colour(values: np.ndarray, discretize: bool = False) -> np.ndarray:
     """Values clipped to [-1, 1] as RGBA through the Playground's colour map (a table lookup: no
     matplotlib normalisation on every frame)."""
@@ -98,10 +105,10 @@ class PlaygroundFigure(Explorer):
         self.test_pts = ax.scatter([], [], s=14, linewidths=0.9, edgecolors="black", zorder=4)
         net = self.ax_net
         net.set_axis_off()
-        net.set_title("features → hidden layers → output", loc="left")
+        net.set_title("the network (a column's line keys the panels below)", loc="left")
         self.links = LineCollection([], zorder=1, capstyle="round")
         net.add_collection(self.links)
-        self.net_texts = []
+        self.net_texts, self.net_keys = [], []
         for ax, title, ylabel in ((self.ax_act, "activation spread", "std of outputs"),
                                   (self.ax_grad, "weight-gradient size", "RMS of ∂L/∂W"),
                                   (self.ax_loss, "loss", "mean loss")):
@@ -137,18 +144,25 @@ class PlaygroundFigure(Explorer):
         height = int(rows * _CELL)
         ax = self.ax_net
         ax.set_xlim(-_CELL * 1.6, width)
-        ax.set_ylim(height + 2, -_CELL * 0.2)
+        ax.set_ylim(height + 2, -_CELL * 0.95)
         ax.set_aspect("equal", adjustable="box")
-        for t in self.net_texts:
+        for t in self.net_texts + self.net_keys:
             t.remove()
-        self.net_texts = []
+        self.net_texts, self.net_keys = [], []
         for (x, y), name in zip(places[0], c.features):
             self.net_texts.append(ax.text(x - _THUMB * 0.75, y, pg.FEATURES[name][0], ha="right", va="center",
                                           fontsize=legend_size()))
-        for j, n in enumerate(columns[1:-1], start=1):
-            norm = " +BN" if c.layer_norms[j - 1] else ""
-            self.net_texts.append(ax.text(places[j][0][0], -_CELL * 0.05, f"{n}{norm}", ha="center",
-                                          va="bottom", fontsize=legend_size()))
+        for j, n in enumerate(columns[1:], start=1):
+            x = places[j][0][0]
+            if j < len(columns) - 1:
+                norm = " +BN" if c.layer_norms[j - 1] else ""
+                self.net_texts.append(ax.text(x, -_CELL * 0.5, f"{n}{norm}", ha="center", va="bottom",
+                                              fontsize=legend_size()))
+            # the key of the panels below: layer j's line (its outputs' spread, and the gradient of the
+            # weights W j that feed it) in its colour and dashes; the output's column keys the last W
+            color, dashes = _layer_style(j - 1)
+            self.net_keys += ax.plot([x - _THUMB * 0.8, x + _THUMB * 0.8], [-_CELL * 0.3] * 2, color=color,
+                                      ls=dashes, lw=1.6, solid_capstyle="butt")
         self._segments = []
         for j in range(len(columns) - 1):
             for (x0, y0) in places[j]:
@@ -192,9 +206,29 @@ class PlaygroundFigure(Explorer):
             (x0, y0), (x1, y1) = to_screen([(x - h, y + h), (x + h, y - h)])
             put(rgba, x0, y0, x1, y1)
 
+    def _on_draw(self, event) -> None:
+        """After a full draw: keep the background, and the pixels of the legends (see _draw_animated)."""
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        buf = np.asarray(self.fig.canvas.buffer_rgba())
+        renderer = self.fig.canvas.get_renderer()
+        self._legend_pixels = []
+        for ax in (self.ax_act, self.ax_grad, self.ax_loss):
+            legend = ax.get_legend()
+            if legend is not None and legend.get_visible():
+                b = legend.get_window_extent(renderer)
+                r0, r1 = max(0, int(buf.shape[0] - b.y1)), min(buf.shape[0], int(np.ceil(buf.shape[0] - b.y0)))
+                c0, c1 = max(0, int(b.x0)), min(buf.shape[1], int(np.ceil(b.x1)))
+                self._legend_pixels.append((r0, c0, buf[r0:r1, c0:c1].copy()))
+        self._draw_animated()
+
     def _draw_animated(self) -> None:
         self._paste()
         super()._draw_animated()
+        # the legends over the lines: their pixels from the background, copied back (drawing a legend again
+        # on every frame would cost 5 ms of text rendering)
+        buf = np.asarray(self.fig.canvas.buffer_rgba())
+        for r0, c0, pixels in getattr(self, "_legend_pixels", []):
+            buf[r0:r0 + pixels.shape[0], c0:c0 + pixels.shape[1]] = pixels
 
     def draw_network(self, net: pg.Network, show_test: bool = False, discretize: bool = False) -> None:
         """Update every artist from ``net`` as it is now."""
@@ -252,15 +286,9 @@ class PlaygroundFigure(Explorer):
                 continue
             for line in lines:
                 line.remove()
-            styles = ["-", "--", "-.", ":", (0, (6, 2)), (0, (4, 1, 1, 1)), (0, (1, 3))]
-            label = "layer" if k == "act" else "W"
-            colors = list(PALETTE.values())
-            self.stat_lines[k] = [ax.plot([], [], lw=1.4, ls=styles[i % len(styles)], color=colors[i % len(colors)],
-                                          label=f"{label} {i + 1}")[0] for i in range(want[k])]
-            if ax.get_legend():
-                ax.get_legend().remove()
-            if want[k]:
-                ax.legend(loc="lower left", fontsize=legend_size() * 0.9, ncol=2, handlelength=1.6)
+            # keyed by the short lines over the network's columns (a legend here would hide the lines)
+            self.stat_lines[k] = [ax.plot([], [], lw=1.4, color=_layer_style(i)[0], ls=_layer_style(i)[1])[0]
+                                  for i in range(want[k])]
             self.invalidate()
         self.animated = [self.train_pts, self.test_pts, self.links, *self.loss_lines,
                          *self.stat_lines["act"], *self.stat_lines["grad"]]
@@ -280,7 +308,7 @@ class PlaygroundFigure(Explorer):
         if net.diverged_at is not None:
             e, s = net.diverged_at
             text += (f"<br><b>Diverged</b> at step {s + 1} of training (in epoch {e + 1}): the loss stopped being "
-                     "finite, so training stopped. A smaller learning rate (or batch normalization) keeps it finite.")
+                     "finite, so training stopped. A smaller learning rate keeps it finite.")
         return text
 
     def network_words(self, net: pg.Network) -> str:
