@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT
 
 CHAPTERS = ["activations", "losses", "maximum_likelihood", "initialization", "batch_normalization", "ewma",
-            "optimizers"]
+            "optimizers", "playground"]
 
 STATE = "(name) => window.nnkPlayers[name].state()"
 SHOWN = """(name) => {

@@ -1,7 +1,7 @@
 """The built book in a real browser: maths rendered, figures loaded and described, explorers named, nothing fetched."""
 
 CHAPTERS = ["activations", "maximum_likelihood", "losses", "initialization", "batch_normalization", "ewma",
-            "optimizers"]
+            "optimizers", "playground"]
 
 
 def _chapters(html_dir):
