@@ -36,7 +36,7 @@ from . import regularization as _reg
 from .layers import Activation, BatchNorm, Dense
 from .models import Sequential
 
-__all__ = ["FEATURES", "LOSSES", "OPTIMIZERS", "REGULARIZATIONS", "Config", "Network", "feature_matrix",
+__all__ = ["FEATURES", "INIT_KWARGS", "BIAS_INIT", "LOSSES", "OPTIMIZERS", "REGULARIZATIONS", "Config", "Network", "feature_matrix",
            "grid_points"]
 
 #: input features: name -> (label, function of the two coordinates)
@@ -73,8 +73,9 @@ REGULARIZATIONS = {"none": "none", "l1": "L1", "l2": "L2"}
 #: activations a hidden layer can use: every elementwise one in the registry
 HIDDEN_ACTIVATIONS = tuple(n for n, info in _act.REGISTRY.items() if info.elementwise)
 
-#: TF Playground's scales for the initializers that have one (U(-0.5, 0.5)); the others use their formula
-_INIT_KWARGS = {"random_uniform": {"limit": 0.5}, "random_normal": {"std": 0.5}, "constant": {"value": 0.5}}
+#: TF Playground's scales for the initializers that have one (its weights are U(-0.5, 0.5)); the others use
+#: their formula
+INIT_KWARGS = {"random_uniform": {"limit": 0.5}, "random_normal": {"std": 0.5}, "constant": {"value": 0.5}}
 BIAS_INIT = 0.1
 
 MAX_LAYERS, MAX_NEURONS = 6, 8
@@ -317,7 +318,7 @@ class Network:
         c = self.config
         rng = np.random.default_rng([c.seed, 2])
         init = _init.INITIALIZERS[c.init]
-        kwargs = _INIT_KWARGS.get(c.init, {})
+        kwargs = INIT_KWARGS.get(c.init, {})
         layers, self.dense, self.hidden_acts = [], [], []
         width = len(c.features)
         for size, norm in zip(c.hidden, c.layer_norms):
@@ -551,11 +552,11 @@ EXPERIMENTS = {
     "default": Experiment("TF Playground's default: the circle", Config(), (0, 5, 10, 25, 50, 100),
                           "Two hidden layers of tanh units find the circle from X₁ and X₂ alone."),
     "spiral_sigmoid": Experiment("Spiral, sigmoid units", _SPIRAL.but(activation="sigmoid"),
-                                 (0, 10, 50, 100, 200, 400),
+                                 (0, 10, 25, 50, 100),
                                  "Watch the first layers' gradient size: sigmoid's slope of at most 1/4 shrinks it "
                                  "layer by layer."),
     "spiral_relu": Experiment("Spiral, ReLU units", _SPIRAL.but(activation="relu", init="he_normal"),
-                              (0, 10, 50, 100, 200, 400),
+                              (0, 10, 25, 50, 100),
                               "The same network with ReLU and He initialization: gradients keep their size."),
     "zero_init": Experiment("Zero initialization", Config(init="zeros"), (0, 10, 50, 100),
                             "Every unit of a layer starts equal, gets the same update and stays equal."),
