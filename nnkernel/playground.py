@@ -561,7 +561,7 @@ EXPERIMENTS = {
     "zero_init": Experiment("Zero initialization", Config(init="zeros"), (0, 10, 50, 100),
                             "Every unit of a layer starts equal, gets the same update and stays equal."),
     "lr_too_high": Experiment("Learning rate too high", Config(dataset="plane", activation="relu", lr=3.0),
-                              (0, 2, 4, 8, 12),
+                              (0, 2, 4, 8, 9),
                               "At learning rate 3 the steps overshoot and grow until the loss is not finite."),
     "sgd_small_lr": Experiment("SGD at learning rate 0.003", Config(lr=0.003), (0, 10, 50, 100),
                                "Plain SGD at a small learning rate barely moves in 100 epochs."),
