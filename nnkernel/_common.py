@@ -71,6 +71,11 @@ def prepare(*arrays, names=None, where=""):
     complex numbers, object arrays) is a TypeError naming the argument
     (``names``, defaulting to "input") prefixed with ``where``.
     """
+    for a in arrays:  # the common case, NumPy floating arrays, returned as they are (a layer calls this per step)
+        if type(a) is not np.ndarray or a.dtype.kind != "f":
+            break
+    else:
+        return _NUMPY, list(arrays)
     arrs = [_real_array(a, names[i] if names else "input", where) for i, a in enumerate(arrays)]
     if all(type(a) is np.ndarray for a in arrs):  # NumPy alone: skip the namespace lookup (microseconds)
         return _NUMPY, [a if a.dtype.kind == "f" else a.astype(np.float64) for a in arrs]
