@@ -525,7 +525,8 @@ Network.set_live = _set_live
 
 @dataclass(frozen=True)
 class Experiment:
-    """A guided experiment: a configuration, the epochs the page shows, and what to look at."""
+    """A guided experiment: a configuration, the epochs the page shows, and what to look at.  Titles are at
+    most 26 characters: the page's chooser fits a phone's screen."""
 
     title: str
     config: Config
@@ -549,7 +550,7 @@ _DEEP = Config(dataset="circle", hidden=(3, 3, 3, 3, 3, 3), activation="sigmoid"
 
 #: the chapter's guided experiments, each a configuration a reader loads with one click
 EXPERIMENTS = {
-    "default": Experiment("TF Playground's default: the circle", Config(), (0, 5, 10, 25, 50, 100),
+    "default": Experiment("TF's default: the circle", Config(), (0, 5, 10, 25, 50, 100),
                           "Two hidden layers of tanh units find the circle from X₁ and X₂ alone."),
     "spiral_sigmoid": Experiment("Spiral, sigmoid units", _SPIRAL.but(activation="sigmoid"),
                                  (0, 10, 25, 50, 100),
@@ -563,14 +564,14 @@ EXPERIMENTS = {
     "lr_too_high": Experiment("Learning rate too high", Config(dataset="plane", activation="relu", lr=3.0),
                               (0, 2, 4, 8, 9),
                               "At learning rate 3 the steps overshoot and grow until the loss is not finite."),
-    "sgd_small_lr": Experiment("SGD at learning rate 0.003", Config(lr=0.003), (0, 10, 50, 100),
+    "sgd_small_lr": Experiment("SGD, learning rate 0.003", Config(lr=0.003), (0, 10, 50, 100),
                                "Plain SGD at a small learning rate barely moves in 100 epochs."),
-    "adam_small_lr": Experiment("Adam at learning rate 0.003", Config(lr=0.003, optimizer="adam"),
+    "adam_small_lr": Experiment("Adam, learning rate 0.003", Config(lr=0.003, optimizer="adam"),
                                 (0, 10, 50, 100),
                                 "Adam at the same rate scales each step by the gradient's running size."),
-    "deep_plain": Experiment("Deep and narrow, no batch norm", _DEEP, (0, 10, 50, 100),
+    "deep_plain": Experiment("Deep narrow net, plain", _DEEP, (0, 10, 50, 100),
                              "Six sigmoid layers of three units: the signal and its gradient fade."),
-    "deep_batchnorm": Experiment("Deep and narrow, with batch norm", _DEEP.but(batchnorm=(1,) * 6),
+    "deep_batchnorm": Experiment("Deep narrow, batch norm", _DEEP.but(batchnorm=(1,) * 6),
                                  (0, 10, 50, 100),
                                  "Batch normalization re-centres every layer, and the same network learns."),
     "l1_features": Experiment("L1 on all seven features",

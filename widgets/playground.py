@@ -776,7 +776,7 @@ class Playground(PlaygroundFigure):
     def describe(self) -> str:
         view = "".join(f"; {w}" for w, on in (("test points shown", self.show_test.value),
                                                 ("output discretized", self.discretize.value)) if on)
-        return (f"{self.subject()}: {self.network_words(self.net)}{view}. "
+        return (f"{self.subject()}. Settings: {self.network_words(self.net)}{view}. "
                 f"{' '.join(html.unescape(self.summary(self.net).replace('<br>', ' ')).replace('<b>', '').replace('</b>', '').split())}")
 
     def _repr_mimebundle_(self, **kwargs):
@@ -833,5 +833,27 @@ class PlaygroundReplay(PlaygroundFigure):
 
     def describe(self) -> str:
         net = self.net
+        exp = pg.EXPERIMENTS[self.controls["experiment"].value]
         summary = html.unescape(self.summary(net).replace("<br>", " ")).replace("<b>", "").replace("</b>", "")
-        return f"{self.subject()}: {self.network_words(net)}. {' '.join(summary.split())}"
+        return (f"{self.subject()}. Settings: experiment {exp.title}; epoch {self.controls['epoch'].value}; "
+                f"{self.network_words(net)}. {' '.join(summary.split())} {exp.note}")
+
+    def restore(self, state: str) -> None:
+        """Set the experiment first: the epochs a state may name are those of its experiment."""
+        text = state.split(":", 1)[1] if ":" in state else state
+        texts = dict(part.split("=", 1) for part in filter(None, text.split(";")) if "=" in part)
+        unknown = set(texts) - set(self.controls)
+        if unknown:
+            raise ValueError(f"PlaygroundReplay: unknown settings {sorted(unknown)}; settings are "
+                             f"{', '.join(self.controls)}")
+        name = texts.get("experiment", self.controls["experiment"].value)
+        if name not in pg.EXPERIMENTS:
+            raise ValueError(f"experiment: {name!r} is not one of {list(pg.EXPERIMENTS)}")
+        epochs = pg.EXPERIMENTS[name].epochs
+        epoch = int(texts["epoch"]) if "epoch" in texts else epochs[-1]
+        if epoch not in epochs:
+            raise ValueError(f"epoch: {texts.get('epoch')!r} is not one of {[str(e) for e in epochs]}")
+        with self.quietly():
+            self.controls["experiment"].value = name
+            self.controls["epoch"].value = epoch
+        self.update()
