@@ -134,7 +134,6 @@ class PlaygroundFigure(Explorer):
         c = net.config
         columns = [len(c.features), *c.hidden, 1]
         rows = max(columns)
-        self._cols = columns
         places = []
         for j, n in enumerate(columns):
             top = (rows - n) / 2
@@ -163,12 +162,9 @@ class PlaygroundFigure(Explorer):
             color, dashes = _layer_style(j - 1)
             self.net_keys += ax.plot([x - _THUMB * 0.8, x + _THUMB * 0.8], [-_CELL * 0.3] * 2, color=color,
                                       ls=dashes, lw=1.6, solid_capstyle="butt")
-        self._segments = []
-        for j in range(len(columns) - 1):
-            for (x0, y0) in places[j]:
-                for (x1, y1) in places[j + 1]:
-                    self._segments.append(((x0 + _THUMB / 2, y0), (x1 - _THUMB / 2, y1)))
-        self.links.set_segments(self._segments)
+        self.links.set_segments([((x0 + _THUMB / 2, y0), (x1 - _THUMB / 2, y1))
+                                 for j in range(len(columns) - 1)
+                                 for (x0, y0) in places[j] for (x1, y1) in places[j + 1]])
         self._shape = (tuple(c.features), tuple(c.hidden), tuple(c.layer_norms))
         self.invalidate()
 
@@ -280,6 +276,8 @@ class PlaygroundFigure(Explorer):
     def _stat_lines(self, layers):
         """One line per hidden layer (activation spread) and per weight matrix (gradient size)."""
         want = {"act": layers, "grad": layers + 1}
+        if self.animated and all(len(self.stat_lines[k]) == n for k, n in want.items()):
+            return  # the lines of this network exist (the common case: a frame of training)
         for k, ax in (("act", self.ax_act), ("grad", self.ax_grad)):
             lines = self.stat_lines[k]
             if len(lines) == want[k]:
@@ -377,10 +375,14 @@ class Playground(PlaygroundFigure):
                              f"got {hide!r}")
         self.hidden_groups = tuple(hide)
         self.grid = int(grid)
-        self.config = self._parse(state)
-        self.net = pg.Network(self.config, grid=self.grid)
+        self.net = pg.Network(self._parse(state), grid=self.grid)
         super().__init__(**kwargs)
         self.readout.value = self.summary(self.net)
+
+    @property
+    def config(self) -> pg.Config:
+        """The configuration being trained (the network's own)."""
+        return self.net.config
 
     def _parse(self, state: str) -> pg.Config:
         """The Config of a state string; the view's flags (show_test, discretize: off unless the string says
@@ -649,7 +651,6 @@ class Playground(PlaygroundFigure):
                 self.net.set_live(config)
             else:
                 self.net = pg.Network(config, grid=self.grid)
-            self.config = config
         if self.controls["hidden"].value != getattr(self, "_rows_for", None) or \
                 self.controls["batchnorm"].value != getattr(self, "_norms_for", None):
             self._rows_for, self._norms_for = self.controls["hidden"].value, self.controls["batchnorm"].value
@@ -684,6 +685,16 @@ class Playground(PlaygroundFigure):
 
     _own_value = False
 
+    def _set_play(self, value: int, playing: bool | None = None) -> None:
+        """Set the Play widget's counter (and whether it plays) without _on_tick taking it for a reader's move."""
+        self._own_value = True
+        try:
+            if playing is not None:
+                self.play.playing = playing
+            self.play.value = value
+        finally:
+            self._own_value = False
+
     def _on_playing(self, change):
         if change["new"] and self._running is None:
             import asyncio
@@ -705,11 +716,7 @@ class Playground(PlaygroundFigure):
             while self.play.playing:
                 start = time.perf_counter()
                 ok = self.tick()
-                self._own_value = True
-                try:
-                    self.play.value = self.net.epoch
-                finally:
-                    self._own_value = False
+                self._set_play(self.net.epoch)
                 if not ok:
                     self.play.playing = False
                     break
@@ -720,12 +727,7 @@ class Playground(PlaygroundFigure):
     def reset(self) -> None:
         """Back to the initial weights and epoch 0 (playing stops)."""
         self.net.reset()
-        self._own_value = True
-        try:
-            self.play.playing = False
-            self.play.value = 0
-        finally:
-            self._own_value = False
+        self._set_play(0, playing=False)
         self.update()
 
     # -- state and description ---------------------------------------------------------------------------
@@ -762,15 +764,9 @@ class Playground(PlaygroundFigure):
             C["rate"].value = _nearest(RATES, config.rate)
             self.show_test.value = self._view["show_test"]
             self.discretize.value = self._view["discretize"]
-            self._own_value = True
-            try:
-                self.play.playing = False
-                self.play.value = 0
-            finally:
-                self._own_value = False
+            self._set_play(0, playing=False)
         # a restored state (a loaded experiment) starts at epoch 0, even when it equals the one running
         self.net = pg.Network(self.config_from(self.values()), grid=self.grid)
-        self.config = self.net.config
         self.update()
 
     def describe(self) -> str:
