@@ -34,7 +34,8 @@ __all__ = [
     "binary_cross_entropy_with_logits_grad", "hinge", "hinge_grad", "squared_hinge",
     "squared_hinge_grad", "categorical_cross_entropy", "categorical_cross_entropy_grad",
     "sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy_grad", "kl_divergence",
-    "kl_divergence_grad", "LOSSES",
+    "kl_divergence_grad", "gaussian_nll", "gaussian_nll_grad", "pinball", "pinball_grad",
+    "focal_loss", "focal_loss_grad", "LOSSES",
 ]
 
 LOG_CLAMP = -100.0  # PyTorch's floor for log(p) in binary_cross_entropy
@@ -372,24 +373,36 @@ def _class_axis(name, xp, p):
         raise ValueError(f"{name}: y_pred needs a class axis (the last axis), got a scalar")
 
 
+def _smooth(name, t, label_smoothing):
+    """Label smoothing: (1 - eps) y + eps / K over the K classes of the last axis."""
+    eps = check_param("label_smoothing", label_smoothing, 0.0, 1.0, where=f"{name}: ")
+    return t if eps == 0.0 else (1.0 - eps) * t + eps / t.shape[-1]
+
+
 @_loss
-def categorical_cross_entropy(y_true, y_pred, reduction="mean"):
-    """Categorical cross-entropy: -sum_c y_c log p_c over the last axis (one-hot y, probabilities p)."""
+def categorical_cross_entropy(y_true, y_pred, reduction="mean", label_smoothing=0.0):
+    """Categorical cross-entropy: -sum_c y_c log p_c over the last axis (one-hot y, probabilities p).
+
+    ``label_smoothing`` = eps in [0, 1] replaces the targets by (1 - eps) y + eps / K (K classes), as
+    ``torch.nn.functional.cross_entropy(logits, target, label_smoothing=eps)`` does with p = softmax(logits).
+    """
     name = "categorical_cross_entropy"
     xp, t, p = _pair(name, y_true, y_pred)
     _class_axis(name, xp, p)
     _check_probs(xp, name, y_true=t, y_pred=p)
+    t = _smooth(name, t, label_smoothing)
     losses = -xp.sum(t * _log(xp, p), axis=-1)
     return _reduce(xp, name, losses, reduction)
 
 
 @_loss
-def categorical_cross_entropy_grad(y_true, y_pred):
-    """d CCE / d p_c = -y_c / (p_c N), N the number of examples (p floored at 1e-12)."""
+def categorical_cross_entropy_grad(y_true, y_pred, label_smoothing=0.0):
+    """d CCE / d p_c = -y_c / (p_c N), N the number of examples (p floored at 1e-12); y smoothed as in the loss."""
     name = "categorical_cross_entropy"
     xp, t, p = _pair(name, y_true, y_pred)
     _class_axis(name, xp, p)
     _check_probs(xp, name, y_true=t, y_pred=p)
+    t = _smooth(name, t, label_smoothing)
     return -t / xp.maximum(p, xp.full_like(p, GRAD_EPS)) / _rows(p)
 
 
@@ -450,6 +463,181 @@ def kl_divergence_grad(y_true, y_pred):
     _class_axis(name, xp, q)
     _check_probs(xp, name, y_true=p, y_pred=q)
     return -p / xp.maximum(q, xp.full_like(q, GRAD_EPS)) / _rows(q)
+
+
+# ----------------------------------------------------------------------------- Gaussian likelihood
+HALF_LOG_2PI = 0.9189385332046727  # 0.5 log(2 pi), the constant that full=True adds
+
+
+def _gaussian_args(name, y_true, mean, var, eps, full):
+    """Checks for gaussian_nll(_grad); returns xp, t, mu, the clamped variance broadcast to mean's
+    axes, the variance as given (for the shape of its gradient) and whether it was a plain number."""
+    where_ = f"{name}: "
+    eps = check_param("eps", eps, 0.0, low_open=True, where=where_)
+    from ._common import check_bool
+
+    check_bool("full", full, where=where_)
+    scalar_var = not hasattr(var, "shape") or getattr(var, "ndim", 1) == 0
+    xp, (t, mu, v) = prepare(y_true, mean, var, names=("y_true", "mean", "var"), where=where_)
+    for label, a in (("y_true", t), ("mean", mu), ("var", v)):
+        check_finite(xp, a, label, where=where_)
+    if tuple(t.shape) != tuple(mu.shape):
+        raise ValueError(f"{where_}y_true has shape {tuple(t.shape)} but mean has shape "
+                         f"{tuple(mu.shape)}; they must match (one mean per target)")
+    if not bool(xp.all(v >= 0)):
+        raise ValueError(f"{where_}var must be >= 0 (a variance), got a smallest value of "
+                         f"{float(xp.min(v)):g}; to predict it from a network output s, use var = exp(s)")
+    vb = v
+    if scalar_var:
+        vb = xp.reshape(v, (1,) * mu.ndim)
+    elif tuple(v.shape) != tuple(mu.shape):
+        if mu.ndim >= 1 and tuple(v.shape) == tuple(mu.shape[:-1]):
+            vb = xp.expand_dims(v, axis=-1)
+        elif not (v.ndim == mu.ndim and sum(int(b) for a, b in zip(mu.shape, v.shape) if a != b) == 1):
+            raise ValueError(
+                f"{where_}var has shape {tuple(v.shape)} but mean has shape {tuple(mu.shape)}; var needs "
+                "mean's shape (one variance per mean), mean's shape without its last axis, or mean's shape "
+                "with one axis of size 1 (one variance shared along that axis), as in torch.nn.GaussianNLLLoss")
+    vc = xp.maximum(vb, xp.full_like(vb, eps))
+    return xp, t, mu, vc, v, scalar_var
+
+
+def gaussian_nll(y_true, mean, var, reduction="mean", full=False, eps=1e-6):
+    """Gaussian negative log-likelihood of targets y under N(mean, var), as torch.nn.GaussianNLLLoss:
+
+        loss_i = 0.5 (log v_i + (y_i - mean_i)^2 / v_i)  [+ 0.5 log(2 pi) if full],  v_i = max(var_i, eps).
+
+    ``var`` (the variance, not the standard deviation) has the shape of ``mean``, or ``mean``'s shape
+    without its last axis, or ``mean``'s shape with one axis of size 1 (one variance shared along it),
+    or is a single number.  Negative variances are a ValueError; variances below ``eps`` (zero
+    included) are raised to ``eps``, so the loss stays finite.  The reductions average or add the
+    per-element losses (``"none"`` returns them, with ``mean``'s shape).
+    """
+    name = "gaussian_nll"
+    check_choice("reduction", reduction, REDUCTIONS, where=f"{name}: ")
+    xp, t, mu, vc, _, _ = _gaussian_args(name, y_true, mean, var, eps, full)
+    if reduction == "mean" and size(mu) == 0:
+        raise ValueError(f"{name}: the input is empty (mean has shape {tuple(mu.shape)}): the mean over no "
+                         "examples is undefined; reduction='sum' gives 0 and 'none' an empty array")
+    d = mu - t
+    losses = 0.5 * (xp.log(vc) + d * d / vc)
+    if full:
+        losses = losses + HALF_LOG_2PI
+    return _reduce(xp, name, losses, reduction)
+
+
+def gaussian_nll_grad(y_true, mean, var, full=False, eps=1e-6):
+    """Gradients of the mean-reduced :func:`gaussian_nll` with respect to ``mean`` and ``var``.
+
+    With v = max(var, eps), d = mean - y and N elements (``full`` adds a constant, so it changes nothing):
+
+        d loss / d mean = d / (v N),      d loss / d var = (1 / v - d^2 / v^2) / (2 N).
+
+    Returns ``(grad_mean, grad_var)``, each with the shape of its argument: where ``var`` is shared along
+    an axis (or is one number) its gradient adds the contributions of the elements that share it.
+
+    The clamp: PyTorch raises var to eps under ``torch.no_grad()``, so autograd passes the gradient
+    through the clamp as if it were not there.  Where var < eps this returns the same value, the
+    formula above at v = eps, although the loss itself does not change with var there (its true
+    derivative is 0).  The non-zero gradient keeps pushing a too-small variance up, which is what
+    training needs.  Finite differences agree wherever var > eps.
+    """
+    name = "gaussian_nll"
+    xp, t, mu, vc, v, scalar_var = _gaussian_args(name, y_true, mean, var, eps, full)
+    n = size(mu)
+    if n == 0:
+        raise ValueError(f"{name}: the input is empty (mean has shape {tuple(mu.shape)}): "
+                         "the gradient of the mean over no examples is undefined")
+    d = mu - t
+    g_mean = d / vc / n
+    g_var = (1.0 / vc - d * d / (vc * vc)) / (2.0 * n)
+    g_var = g_var + xp.zeros_like(d)  # to mean's shape where var is shared
+    if scalar_var:
+        g_var = xp.reshape(xp.sum(g_var), tuple(v.shape))
+    elif tuple(v.shape) != tuple(mu.shape):
+        if tuple(v.shape) == tuple(mu.shape[:-1]) and not (v.ndim == mu.ndim):
+            g_var = xp.sum(g_var, axis=-1)
+        else:
+            axes = tuple(i for i, (a, b) in enumerate(zip(mu.shape, v.shape)) if a != b)
+            g_var = xp.sum(g_var, axis=axes, keepdims=True)
+    return g_mean, g_var
+
+
+# ----------------------------------------------------------------------------- quantiles and focal loss
+def _check_q(q, name):
+    return check_param("q", q, 0.0, 1.0, low_open=True, high_open=True, where=f"{name}: ")
+
+
+@_loss
+def pinball(y_true, y_pred, reduction="mean", q=0.5):
+    """Pinball (quantile) loss at level q in (0, 1), r = y - y_hat: max(q r, (q - 1) r).
+
+    Under-predictions (r > 0) cost q per unit, over-predictions (1 - q); the minimiser of its mean
+    over a sample is a q-quantile of the sample.  q = 0.5 gives half the absolute error.
+    """
+    q = _check_q(q, "pinball")
+    xp, t, p = _pair("pinball", y_true, y_pred)
+    r = t - p
+    return _reduce(xp, "pinball", xp.maximum(q * r, (q - 1.0) * r), reduction)
+
+
+@_loss
+def pinball_grad(y_true, y_pred, q=0.5):
+    """d pinball / d y_hat = -q / N where y > y_hat, (1 - q) / N where y < y_hat.
+
+    At y = y_hat the loss has a kink and every number in [-q, 1 - q] / N is a subgradient; this
+    returns 0, the subgradient mae_grad also uses there (sign(0) = 0).
+    """
+    q = _check_q(q, "pinball")
+    xp, t, p = _pair("pinball", y_true, y_pred)
+    g = where(t > p, -q, 0.0, like=p) + where(t < p, 1.0 - q, 0.0, like=p)
+    return g / size(p)
+
+
+def _focal_parts(name, t, z, alpha, gamma):
+    """(alpha_t, m = 1 - p_t, cross-entropy) for focal_loss, all without cancellation."""
+    from .activations import sigmoid, softplus
+
+    gamma = check_param("gamma", gamma, 0.0, where=f"{name}: ")
+    if alpha is not None:
+        alpha = check_param("alpha", alpha, 0.0, 1.0, where=f"{name}: ")
+    xp, t, z = _pair(name, t, z)
+    _check_probs(xp, name, y_true=t)
+    s_pos, s_neg = sigmoid(z), sigmoid(-z)
+    m = t * s_neg + (1.0 - t) * s_pos  # 1 - p_t: sigma(-z) for y = 1, never 1 - sigma(z)
+    ce = t * softplus(-z) + (1.0 - t) * softplus(z)
+    a_t = 1.0 if alpha is None else alpha * t + (1.0 - alpha) * (1.0 - t)
+    return xp, t, z, gamma, a_t, m, ce, s_pos, s_neg
+
+
+@_loss
+def focal_loss(y_true, y_pred, reduction="mean", alpha=0.25, gamma=2.0):
+    """Binary focal loss on logits z (Lin et al. 2017), targets y in [0, 1]:
+
+        FL = -alpha_t (1 - p_t)^gamma log p_t,   p = sigma(z),  p_t = p y + (1 - p)(1 - y),
+        alpha_t = alpha y + (1 - alpha)(1 - y)   (no weighting when alpha is None).
+
+    The same as torchvision.ops.sigmoid_focal_loss (whose alpha=-1 is alpha=None here).  Computed as
+    alpha_t m^gamma ce with m = y sigma(-z) + (1 - y) sigma(z) and ce = y softplus(-z) + (1 - y) softplus(z),
+    so nothing cancels or overflows for large |z|.  gamma = 0 and alpha = None give binary cross-entropy.
+    """
+    xp, t, z, gamma, a_t, m, ce, _, _ = _focal_parts("focal_loss", y_true, y_pred, alpha, gamma)
+    return _reduce(xp, "focal_loss", a_t * m**gamma * ce, reduction)
+
+
+@_loss
+def focal_loss_grad(y_true, y_pred, alpha=0.25, gamma=2.0):
+    """d FL / d z = alpha_t m^gamma (gamma (1 - 2y) (s / m) ce + sigma(z) - y) / N,
+
+    m = 1 - p_t, s = sigma(z) sigma(-z) (so dm/dz = (1 - 2y) s) and ce the cross-entropy.  s / m is
+    sigma(z) for y = 1 and sigma(-z) for y = 0 (taken so, without dividing); sigma(z) - y is
+    (1 - y) sigma(z) - y sigma(-z), as in binary_cross_entropy_with_logits_grad.
+    """
+    xp, t, z, gamma, a_t, m, ce, s_pos, s_neg = _focal_parts("focal_loss", y_true, y_pred, alpha, gamma)
+    m_safe = xp.where(m > 0, m, xp.ones_like(m))
+    ratio = xp.where(t == 1, s_pos, xp.where(t == 0, s_neg, s_pos * s_neg / m_safe))
+    dce = (1.0 - t) * s_pos - t * s_neg
+    return a_t * m**gamma * (gamma * (1.0 - 2.0 * t) * ratio * ce + dce) / size(z)
 
 
 #: name -> (loss, gradient), for tables and tests.
