@@ -617,7 +617,9 @@ def focal_loss(y_true, y_pred, reduction="mean", alpha=0.25, gamma=2.0):
         FL = -alpha_t (1 - p_t)^gamma log p_t,   p = sigma(z),  p_t = p y + (1 - p)(1 - y),
         alpha_t = alpha y + (1 - alpha)(1 - y)   (no weighting when alpha is None).
 
-    The same as torchvision.ops.sigmoid_focal_loss (whose alpha=-1 is alpha=None here).  Computed as
+    For soft targets -log p_t is replaced by the cross-entropy -(y log p + (1 - y) log(1 - p)) (the same
+    for y in {0, 1}), as in torchvision.ops.sigmoid_focal_loss, which this matches (its alpha=-1 is
+    alpha=None here).  Computed as
     alpha_t m^gamma ce with m = y sigma(-z) + (1 - y) sigma(z) and ce = y softplus(-z) + (1 - y) softplus(z),
     so nothing cancels or overflows for large |z|.  gamma = 0 and alpha = None give binary cross-entropy.
     """
