@@ -29,7 +29,7 @@ def test_state_string_round_trip():
     a.controls["activation"].value = "swish"
     a.controls["beta"].value = 2.5
     text = a.state()
-    assert text == "activation=swish;beta=2.50"  # alpha does not apply to swish
+    assert text == "activation=swish;beta=2.50;z_mean=0.0;z_spread=1.0"  # alpha does not apply to swish
     b = ActivationExplorer(activation="elu", mode="image")  # the same start: the layout is fixed by it
     b.restore("activations:" + text)  # the page's address form, name first, works too
     assert b.state() == text
@@ -68,13 +68,17 @@ def test_page_grid_follows_the_live_explorer():
     by_activation = {}
     for values, off in states:
         by_activation.setdefault(values["activation"], []).append((values, off))
-    # every activation; alpha only where it applies, over the activation's own slider range
-    assert len(by_activation) == 13
-    assert [v["alpha"] for v, _ in by_activation["leaky_relu"]] == pytest.approx(np.arange(51) * 0.01)
-    assert all(off == {"alpha", "beta", "m"} for _, off in by_activation["relu"]) and len(by_activation["relu"]) == 1
-    assert [v["m"] for v, _ in by_activation["linear"]] == pytest.approx(np.arange(-20, 21) * 0.1)
-    assert len(by_activation["swish"]) == 51 and all("alpha" in off for _, off in by_activation["swish"])
-    assert a.values() == {"activation": "elu", "alpha": 1.0, "beta": 1.0, "m": 1.0}  # left as it was
+    # every activation; alpha only where it applies, on the page's values of it (widgets.activations.PAGE_PARAMS),
+    # each with the pre-activations' 5 means x 4 spreads
+    assert len(by_activation) == 13 and len(states) == 680
+    assert sorted({v["alpha"] for v, _ in by_activation["leaky_relu"]}) == [0.0, 0.01, 0.1, 0.2, 0.3, 0.5]
+    assert all(off == {"alpha", "beta", "m"} for _, off in by_activation["relu"]) and len(by_activation["relu"]) == 20
+    assert sorted({v["m"] for v, _ in by_activation["linear"]}) == [-1.0, 0.0, 0.5, 1.0, 2.0]
+    assert len(by_activation["swish"]) == 100 and all("alpha" in off for _, off in by_activation["swish"])
+    assert {(v["z_mean"], v["z_spread"]) for v, _ in by_activation["relu"]} == \
+        {(m, s) for m in (-3.0, -1.5, 0.0, 1.5, 3.0) for s in (0.5, 1.0, 2.0, 3.0)}
+    assert a.values() == {"activation": "elu", "alpha": 1.0, "beta": 1.0, "m": 1.0, "z_mean": 0.0,
+                          "z_spread": 1.0}  # left as it was
     # what choosing an activation does to the sliders, probed from the live explorer
     resets = page._resets(a)["activation"]
     assert resets["leaky_relu"] == {"alpha": "0.01"} and resets["elu"] == {"alpha": "1.00"}
@@ -154,8 +158,9 @@ def test_the_book_build_gets_the_player(monkeypatch):
 
 def test_parity_table_lists_every_control():
     table = page.parity_table(ActivationExplorer(mode="image"))
-    assert "| alpha (Leaky ReLU) | 0.00 to 0.50 in steps of 0.01 (51 values) | all 51 |" in table
-    assert "| activation |" in table and "| beta | 0.00 to 5.00 in steps of 0.1 (51 values) | all 51 |" in table
+    assert "| alpha (Leaky ReLU) | 0.00 to 0.50 in steps of 0.01 (51 values) | 6: 0.00, 0.01, 0.10, 0.20, 0.30, 0.50 |" in table
+    assert "| activation |" in table and "| beta | 0.00 to 5.00 in steps of 0.1 (51 values) | 5: 0.00, 0.50, 1.00, 2.00, 5.00 |" in table
+    assert "| z spread | 0.1 to 3.0 in steps of 0.1 (30 values) | 4: 0.5, 1.0, 2.0, 3.0 |" in table
     table = page.parity_table(OptimizerExplorer(mode="image"))
     assert "any set: each one drawn alone" in table and "| steps | 10 to 300 in steps of 10 (30 values) | 3: 50, 150, 300 |" in table
 
