@@ -10,6 +10,7 @@ from .batchnorm import BatchNormExplorer
 from .ewma import EWMAExplorer
 from .initialization import InitExplorer
 from .likelihood import CoinExplorer, GaussianNoiseExplorer
+from .logistic_surface import LogisticSurfaceExplorer
 from .losses import HuberExplorer
 from .optimizers import OptimizerExplorer
 from .playground import Playground, PlaygroundReplay
@@ -19,6 +20,7 @@ DEMOS = {
     "activations": (ActivationExplorer, {"activation": "leaky_relu"}),
     "coin": (CoinExplorer, {}),
     "gaussian_noise": (GaussianNoiseExplorer, {}),
+    "logistic_surface": (LogisticSurfaceExplorer, {}),
     "huber": (HuberExplorer, {}),
     "initialization": (InitExplorer, {}),
     "batch_normalization": (BatchNormExplorer, {}),
@@ -32,4 +34,4 @@ APPS = {
     "playground": (Playground, {}),
 }
 
-__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
+__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
