@@ -9,6 +9,7 @@ from .base import Explorer
 from .batchnorm import BatchNormExplorer
 from .ewma import EWMAExplorer
 from .initialization import InitExplorer
+from .kl_fit import KLFitExplorer
 from .likelihood import CoinExplorer, GaussianNoiseExplorer
 from .logistic_surface import LogisticSurfaceExplorer
 from .losses import HuberExplorer
@@ -22,6 +23,7 @@ DEMOS = {
     "gaussian_noise": (GaussianNoiseExplorer, {}),
     "logistic_surface": (LogisticSurfaceExplorer, {}),
     "huber": (HuberExplorer, {}),
+    "kl_fit": (KLFitExplorer, {}),
     "initialization": (InitExplorer, {}),
     "batch_normalization": (BatchNormExplorer, {}),
     "ewma": (EWMAExplorer, {}),
@@ -34,4 +36,4 @@ APPS = {
     "playground": (Playground, {}),
 }
 
-__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
+__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
