@@ -7,6 +7,7 @@ from . import dark, plots, style, tables
 from .activations import ActivationExplorer
 from .base import Explorer
 from .batchnorm import BatchNormExplorer
+from .dead_units import DeadUnitsExplorer
 from .ewma import EWMAExplorer
 from .initialization import InitExplorer
 from .kl_fit import KLFitExplorer
@@ -19,6 +20,7 @@ from .playground import Playground, PlaygroundReplay
 #: every explorer the book shows, by its demo's name (demos/), with the arguments its demo makes it with
 DEMOS = {
     "activations": (ActivationExplorer, {"activation": "leaky_relu"}),
+    "dead_units": (DeadUnitsExplorer, {}),
     "coin": (CoinExplorer, {}),
     "gaussian_noise": (GaussianNoiseExplorer, {}),
     "logistic_surface": (LogisticSurfaceExplorer, {}),
@@ -36,4 +38,4 @@ APPS = {
     "playground": (Playground, {}),
 }
 
-__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
+__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "DeadUnitsExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
