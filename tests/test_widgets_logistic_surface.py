@@ -189,11 +189,16 @@ def test_page_grid_and_readouts_hold_under_round_off():
     ex = LogisticSurfaceExplorer(mode="image")
     states = page.page_states(ex)
     assert len(states) == 10 * len(PENALTIES)
-    for values, _ in states:
+    assert {(v["separation"], v["penalty"]) for v, _ in states} <= {(s, p) for s in ex.separations for p in PENALTIES}
+    for values in ({"separation": s, "penalty": p} for s in ex.separations for p in PENALTIES):  # every live state
         st = ex.compute(values["separation"], values["penalty"])
-        shown = list(st.path[-1]) + [st.path_loss]
+        shown = list(st.path[-1]) + [st.path_loss, st.path[-101, 0]]
         if st.minimiser is not None:
             shown += [*st.minimiser, st.min_nll]
+        if st.mle is not None:
+            shown += list(st.mle)
+        if st.gap is not None:
+            shown += [st.gap[1], st.gap[2], 0.5 * (st.gap[1] + st.gap[2])]
         for v in shown:  # 3 significant digits that a change in the 7th digit cannot flip
             assert f"{v * (1 + 1e-7):.3g}" == f"{v * (1 - 1e-7):.3g}", (values, v)
 
