@@ -200,7 +200,11 @@ def activation_patterns(Ws, bs, X):
         bits.append(on)
         a = np.where(on, z, 0.0)
     patterns = np.concatenate(bits, axis=1)
-    _, ids = np.unique(patterns, axis=0, return_inverse=True)
+    if patterns.shape[1] <= 62:  # one integer code per pattern: a fast 1-D unique
+        codes = patterns @ (np.int64(1) << np.arange(patterns.shape[1], dtype=np.int64))
+        _, ids = np.unique(codes, return_inverse=True)
+    else:
+        _, ids = np.unique(patterns, axis=0, return_inverse=True)
     return ids.ravel(), patterns
 
 
