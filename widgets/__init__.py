@@ -16,6 +16,7 @@ from .logistic_surface import LogisticSurfaceExplorer
 from .losses import HuberExplorer
 from .optimizers import OptimizerExplorer
 from .playground import Playground, PlaygroundReplay
+from .sigmoid_loss import SigmoidLossExplorer
 
 #: every explorer the book shows, by its demo's name (demos/), with the arguments its demo makes it with
 DEMOS = {
@@ -26,6 +27,7 @@ DEMOS = {
     "logistic_surface": (LogisticSurfaceExplorer, {}),
     "huber": (HuberExplorer, {}),
     "kl_fit": (KLFitExplorer, {}),
+    "sigmoid_loss": (SigmoidLossExplorer, {}),
     "initialization": (InitExplorer, {}),
     "batch_normalization": (BatchNormExplorer, {}),
     "ewma": (EWMAExplorer, {}),
@@ -38,4 +40,4 @@ APPS = {
     "playground": (Playground, {}),
 }
 
-__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "DeadUnitsExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
+__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "DeadUnitsExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "SigmoidLossExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
