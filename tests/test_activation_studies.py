@@ -162,3 +162,40 @@ def test_wide_patterns_fall_back_to_row_unique():
     X = rng.uniform(-2, 2, size=(500, 2))
     ids, patterns = S.activation_patterns(Ws, bs, X)
     assert ids.max() + 1 == len(np.unique(patterns, axis=0))
+
+
+def test_saturation_numbers_do_not_move_under_round_off():
+    # the chapter prints the sigmoid run's top-layer quantiles to 2 decimals, the epochs its loss stays
+    # above 0.6, and its final loss to 2 digits; a 1e-13 change in the weights leaves them unchanged
+    X, y = moons()
+    runs = []
+    for eps in (0.0, 1e-13, -1e-13):
+        model = S.build_mlp([2, 32, 32, 32, 32, 1], "sigmoid", seed=0)
+        S.standard_uniform_init(model, seed=0)
+        for layer in model.layers:
+            if isinstance(layer, Dense):
+                layer.params["W"] *= 1 + eps
+        runs.append(S.train_mlp(model, X, y, lr=1.0, epochs=30, batch_size=10, quantiles=True))
+    base = runs[0]
+    for run in runs[1:]:
+        np.testing.assert_allclose(run["act_q"], base["act_q"], rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(run["loss"], base["loss"], rtol=1e-6)
+    shown = [base["act_q"][0, -1, 2], base["act_q"][1, -1, 2], base["act_q"][20, -1, 2],
+             base["act_q"][20, -1, 4], base["act_q"][20, 0, 2]]
+    for v in shown:  # not within 1e-4 of a boundary of its 2-decimal text
+        assert abs((v * 100) % 1 - 0.5) > 1e-2
+    assert np.all(np.abs(base["loss"] - 0.6) > 1e-3)
+    assert _two_digits_margin(base["loss"][-1]) > 1e-4
+    top = base["act_q"][:, -1]
+    assert top[20, 2] < 0.1 < top[0, 2]  # the top layer saturates towards 0 ...
+    assert abs(base["act_q"][20, 0, 2] - 0.5) < 0.01  # ... while the first stays at 1/2
+
+
+def test_region_counts_do_not_move_under_round_off():
+    u = np.linspace(-2, 2, 150)
+    G = np.column_stack([a.ravel() for a in np.meshgrid(u, u)])
+    for widths in ([2, 16], [2, 8, 8], [2, 4, 4, 4, 4]):
+        for seed in range(20):
+            Ws, bs = S.random_relu_network(widths, seed=seed)
+            counts = {S.count_regions([W * (1 + e) for W in Ws], bs, G) for e in (0.0, 1e-13, -1e-13)}
+            assert len(counts) == 1

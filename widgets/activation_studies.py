@@ -172,8 +172,8 @@ def train_mlp(model, X, y, *, lr=0.1, epochs=30, batch_size=32, seed=0, record_e
 
 def random_relu_network(widths, seed=0, bias_std=1.0):
     """Weights and biases of a ReLU network ``widths[0] -> ... -> widths[-1]`` (hidden layers only),
-    He-initialized: W ~ N(0, 2 / fan_in), and biases ~ N(0, bias_std^2 / fan_in ... ) drawn as
-    N(0, bias_std^2 * 2 / fan_in) so that a bias is of the size of the layer's weighted sum."""
+    He-initialized, W_ij ~ N(0, 2 / fan_in), with biases b_j ~ N(0, bias_std^2 * 2 / fan_in) (for
+    bias_std = 1 a bias is of the size of one weight).  Returns (Ws, bs), lists of arrays."""
     widths = _check_widths(widths, "random_relu_network")
     if not (bias_std >= 0 and np.isfinite(bias_std)):
         raise ValueError(f"random_relu_network: bias_std must be >= 0 and finite, got {bias_std}")
