@@ -120,3 +120,10 @@ def test_the_mean_gradient_does_not_depend_on_the_panels():
 def test_bad_spread():
     with pytest.raises(ValueError, match="spread must be positive"):
         pre_activation_stats(_grad("relu"), 0.0, 0.0, 1.0)
+
+
+def test_percentages_never_round_to_a_false_0_or_100():
+    from widgets.activations import _percent
+
+    assert [_percent(x) for x in (0.0, 1e-9, 0.0005, 0.5, 0.9996, 1.0)] == \
+        ["0 %", "under 0.1 %", "0.1 %", "50.0 %", "over 99.9 %", "100 %"]

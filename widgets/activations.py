@@ -101,7 +101,7 @@ def _param_label(info, values):
 
 
 class ActivationExplorer(Explorer):
-    """Function (left) and derivative (right) of one activation against its input z, over a layer's pre-activations z.
+    """Function (left) and derivative (right) of one activation against its input z, a layer's pre-activations shaded under them.
 
     Controls: ``activation`` (a dropdown of the registry's elementwise
     activations), ``alpha`` (leaky ReLU, PReLU, ELU), ``beta`` (swish) and
@@ -300,12 +300,17 @@ class ActivationExplorer(Explorer):
 
 
 def _percent(p: float) -> str:
-    """A fraction as a percentage with one decimal; "0 %" and "100 %" only when exact."""
-    if p == 0:
+    """A fraction as a percentage with one decimal; "0 %" and "100 %" only when exact, and "under 0.1 %" or
+    "over 99.9 %" for what would round to them."""
+    if p <= 0:
         return "0 %"
-    if p == 1:
+    if p >= 1:
         return "100 %"
-    return f"{min(max(100 * p, 0.1), 99.9):.1f} %"
+    if p < 0.0005:
+        return "under 0.1 %"
+    if p >= 0.9995:
+        return "over 99.9 %"
+    return f"{100 * p:.1f} %"
 
 
 def _number(x: float) -> str:
