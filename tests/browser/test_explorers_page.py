@@ -146,19 +146,19 @@ def test_frames_are_the_live_explorer_pixel_for_pixel(built_book, book_server, p
 
 def test_a_shared_link_opens_the_state(built_book, book_server, page):
     _open(page, f"{book_server}/lessons/activations.html#activations:activation=swish;beta=2.00")
-    assert page.evaluate(STATE, "activations") == "activation=swish;beta=2.00"
+    assert page.evaluate(STATE, "activations") == "activation=swish;beta=2.00;z_mean=0.0;z_spread=1.0"
     shown = page.evaluate(SHOWN, "activations")
     assert "Swish (beta = 2.00)" in shown["readout"] and "activation Swish" in shown["alt"]
     assert page.evaluate("() => document.querySelector('#explorer-activations .nnk-control-alpha input').disabled")
     # the permalink under the controls is the same address
     href = page.evaluate("() => document.querySelector('#explorer-activations .nnk-permalink').getAttribute('href')")
-    assert href == "#activations:activation=swish;beta=2.00"
+    assert href == "#activations:activation=swish;beta=2.00;z_mean=0.0;z_spread=1.0"
     # a link to another state, followed on the page, moves the explorer there
     page.evaluate("() => { location.hash = 'activations:activation=elu;alpha=0.50'; }")
-    page.wait_for_function("() => window.nnkPlayers.activations.state() === 'activation=elu;alpha=0.50'")
+    page.wait_for_function("() => window.nnkPlayers.activations.state() === 'activation=elu;alpha=0.50;z_mean=0.0;z_spread=1.0'")
     # and the same string sets the live explorer
     live = _live(page.evaluate("() => window.nnkPlayers.activations.data.source"), "activation=elu;alpha=0.50")
-    assert live.state() == "activation=elu;alpha=0.50"
+    assert live.state() == "activation=elu;alpha=0.50;z_mean=0.0;z_spread=1.0"
 
 
 def _weight(page, url):
