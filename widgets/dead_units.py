@@ -209,7 +209,7 @@ class DeadUnitsExplorer(Explorer):
         last = run.dead[run.diverged - 1] if run.diverged else run.dead[-1]
         final = run.loss[run.diverged - 1] if run.diverged else run.loss[-1]
         widths = self.setup.widths
-        layers = ", ".join(f"layer {k + 1}: {round(f * w)} of {w} ({100 * f:.0f} %)"
+        layers = ", ".join(f"layer {k + 1}: {round(f * w)} of {w} ({100 * f:.3g} %)"
                            for k, (f, w) in enumerate(zip(last, widths)))
         label = REGISTRY[values["activation"]].label
         if run.diverged:
