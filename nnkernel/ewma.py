@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from array_api_compat import is_numpy_namespace
 
+from . import backend
 from ._common import check_bool, check_int, check_param, prepare
 
 __all__ = ["ewma", "ewma_weights"]
@@ -43,9 +44,14 @@ def ewma(x, beta, bias_correction=False):
 
 
 def ewma_weights(beta, t):
-    """The weight (1 - beta) beta^k that V_t gives to x_{t-k}, for k = 0..t-1 (most recent first)."""
+    """The weight (1 - beta) beta^k that V_t gives to x_{t-k}, for k = 0..t-1 (most recent first).
+
+    Returns a float64 array of length ``t`` on the active backend (``nk.use``), like the
+    data sets and initializers; the values are computed on the host, so they are the
+    same on every backend.
+    """
     import numpy as np
 
     beta = check_param("beta", beta, 0.0, 1.0, high_open=True, where="ewma_weights: ")
     k = np.arange(check_int("t", t, 0, where="ewma_weights: "))
-    return (1.0 - beta) * beta ** k
+    return backend.asarray(np.asarray((1.0 - beta) * beta ** k, dtype=np.float64))
