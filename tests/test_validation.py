@@ -264,7 +264,8 @@ PARAMS = [
     ("Dense.seed", lambda v: nk.layers.Dense(2, 2, seed=v), "seed", ["a", 2.5, -1, True]),
     ("Dense.init", lambda v: nk.layers.Dense(2, 2, init=v), "init", [None, 3, "nope"]),
     ("BatchNorm.num_features", lambda v: nk.layers.BatchNorm(v), "num_features", _i(1)),
-    ("BatchNorm.momentum", lambda v: nk.layers.BatchNorm(2, momentum=v), "momentum", _f(-0.1, 1.5)),
+    ("BatchNorm.momentum", lambda v: nk.layers.BatchNorm(2, momentum=v), "momentum",
+     [v for v in _f(-0.1, 1.5) if v is not None]),  # None: the cumulative average
     ("BatchNorm.eps", lambda v: nk.layers.BatchNorm(2, eps=v), "eps", _f(0.0, -1.0)),
     ("Activation.name", lambda v: nk.layers.Activation(v), "name|activation", [None, 3, "nope"]),
     ("Activation.alpha", lambda v: nk.layers.Activation("elu", alpha=v), "alpha", _f(0.0, -1.0)),
