@@ -7,6 +7,7 @@ from . import dark, plots, style, tables
 from .activations import ActivationExplorer
 from .base import Explorer
 from .batchnorm import BatchNormExplorer
+from .bn_training import BNTrainingExplorer
 from .dead_units import DeadUnitsExplorer
 from .ewma import EWMAExplorer
 from .initialization import InitExplorer
@@ -30,6 +31,7 @@ DEMOS = {
     "sigmoid_loss": (SigmoidLossExplorer, {}),
     "initialization": (InitExplorer, {}),
     "batch_normalization": (BatchNormExplorer, {}),
+    "bn_training": (BNTrainingExplorer, {}),
     "ewma": (EWMAExplorer, {}),
     "optimizers": (OptimizerExplorer, {}),
 }
@@ -40,4 +42,4 @@ APPS = {
     "playground": (Playground, {}),
 }
 
-__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "DeadUnitsExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "SigmoidLossExplorer", "BatchNormExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
+__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "DeadUnitsExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "SigmoidLossExplorer", "BatchNormExplorer", "BNTrainingExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
