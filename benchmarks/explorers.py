@@ -28,6 +28,7 @@ EXPLORERS = [
     ("widgets.logistic_surface", "LogisticSurfaceExplorer", {}, None, None),
     ("widgets.initialization", "InitExplorer", {}, None, None),
     ("widgets.batchnorm", "BatchNormExplorer", {}, "momentum", None),
+    ("widgets.bn_training", "BNTrainingExplorer", {}, "lr", None),
     ("widgets.ewma", "EWMAExplorer", {}, "beta", None),
     ("widgets.optimizers", "OptimizerExplorer", {}, "lr", None),
 ]
