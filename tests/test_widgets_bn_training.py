@@ -103,12 +103,16 @@ def test_epoch_means_are_the_chapters(explorer, lr, seed):
     explorer.controls["seed"].value = seed
     explorer.controls["lr"].value = lr
     for bn in (False, True):
-        losses, ok, _ = chapter_train(bn, lr, seed)
+        losses, ok, net = chapter_train(bn, lr, seed)
         means = epoch_means(explorer.current[bn])
         assert ok == (explorer.current[bn].diverged is None)
         np.testing.assert_array_equal(means[:len(losses)], losses)
         assert np.all(np.isnan(means[len(losses):]))
         np.testing.assert_array_equal(np.asarray(explorer.means[bn].get_ydata(), float)[:len(losses)], losses)
+        # and the readout's final loss is the chapter's final_loss of the same network, to the last bit
+        if ok:
+            out = net.predict(X)
+            assert explorer.current[bn].final == float(nk.losses.binary_cross_entropy_with_logits(Y, out))
 
 
 def test_high_rate_plain_diverges_while_bn_trains():

@@ -259,11 +259,13 @@ class BNTrainingExplorer(Explorer):
     def describe(self) -> str:
         text = self._describe()
         plain, bn = self.current[False], self.current[True]
-        if plain.diverged is not None and bn.diverged is None:
+        bn_fits = bn.diverged is None and bn.final <= NO_FIT
+        if plain.diverged is not None and bn_fits:
             notice = ("Notice: the curve without batch normalization stops with a cross where its loss "
-                      "stopped being finite, while the batch-normalized network keeps training.")
-        elif plain.diverged is not None and bn.diverged is not None:
-            notice = "Notice: at this rate both networks diverge; normalization widens the range, it has a limit."
+                      "stopped being finite, while the batch-normalized network trains to a low loss.")
+        elif not bn_fits:
+            notice = ("Notice: at this rate even the batch-normalized network fails; normalization widens the "
+                      "range of usable learning rates, it does not remove the limit.")
         else:
             notice = ("Notice: how fast each curve falls and how noisy it is; raise the learning rate to see "
                       "the network without batch normalization fail first.")
