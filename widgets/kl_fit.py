@@ -451,7 +451,7 @@ class KLFitExplorer(Explorer):
         else:
             verdict = (f"the reverse fit has locked onto the {where} at x = {d / 2:.2f} "
                        f"(the other mode's mirror-image fit is as good)")
-        modes = "two modes" if d > 2 * self.s else "one mode (d ≤ 2s)"
+        modes = "two modes" if d > 2 * self.s else f"one mode (d ≤ {2 * self.s:g})"
         return (f"p has {modes}; {verdict}<br>"
                 f"<b>forward fit</b> (moment matching) μ = {_num(mf, 2)}, σ = {_num(sf, 2)}: "
                 f"KL(p‖q) = <b>{_num(kl[('forward', 'p||q')], 3)}</b>, "
