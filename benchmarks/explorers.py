@@ -31,6 +31,7 @@ EXPLORERS = [
     ("widgets.bn_training", "BNTrainingExplorer", {}, "lr", None),
     ("widgets.ewma", "EWMAExplorer", {}, "beta", None),
     ("widgets.optimizers", "OptimizerExplorer", {}, "lr", None),
+    ("widgets.momentum_rate", "MomentumRateExplorer", {}, "alpha", None),
 ]
 
 

@@ -15,6 +15,7 @@ from .kl_fit import KLFitExplorer
 from .likelihood import CoinExplorer, GaussianNoiseExplorer
 from .logistic_surface import LogisticSurfaceExplorer
 from .losses import HuberExplorer
+from .momentum_rate import MomentumRateExplorer
 from .optimizers import OptimizerExplorer
 from .playground import Playground, PlaygroundReplay
 from .sigmoid_loss import SigmoidLossExplorer
@@ -34,6 +35,7 @@ DEMOS = {
     "bn_training": (BNTrainingExplorer, {}),
     "ewma": (EWMAExplorer, {}),
     "optimizers": (OptimizerExplorer, {}),
+    "momentum_rate": (MomentumRateExplorer, {}),
 }
 
 #: the live applications with a demo of their own (tested by their own suites: they train as they play, so
@@ -42,4 +44,4 @@ APPS = {
     "playground": (Playground, {}),
 }
 
-__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "DeadUnitsExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "SigmoidLossExplorer", "BatchNormExplorer", "BNTrainingExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "style", "plots", "dark", "tables"]
+__all__ = ["DEMOS", "APPS", "Playground", "PlaygroundReplay", "Explorer", "ActivationExplorer", "DeadUnitsExplorer", "CoinExplorer", "GaussianNoiseExplorer", "LogisticSurfaceExplorer", "HuberExplorer", "KLFitExplorer", "SigmoidLossExplorer", "BatchNormExplorer", "BNTrainingExplorer", "EWMAExplorer", "InitExplorer", "OptimizerExplorer", "MomentumRateExplorer", "style", "plots", "dark", "tables"]
