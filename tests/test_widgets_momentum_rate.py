@@ -215,3 +215,15 @@ def test_updates_are_fast(explorer):
         ex.controls["alpha"].value = float(v)
     assert np.median(ex.timings_ms[start:]) < 100  # generous: shared CI machines; the benchmark holds 15 ms
     ex.controls["alpha"].value = 1.5
+
+
+def test_a_state_is_drawn_the_same_whatever_the_path_to_it():
+    """kappa redraws the static part (map, colour bar, x-range): a reader who jumps sees the page's pixels."""
+    walked = MomentumRateExplorer(mode="image")
+    for k in (10000, 10, 1000):
+        walked.restore(f"kappa={k};alpha=3.500;beta=0.990")
+    target = "kappa=100;alpha=3.306;beta=0.669"
+    walked.restore(target)
+    direct = MomentumRateExplorer(mode="image")
+    direct.restore(target)
+    assert np.array_equal(walked.snapshot(), direct.snapshot())
