@@ -207,7 +207,8 @@ class BatchNorm(Layer):
             for a in self.axes:
                 n *= x.shape[a]
             if n < 2:
-                raise ValueError(f"{self.name}: training needs a batch of at least 2 values per feature, got {n}")
+                what = "examples" if plain else "values per feature"
+                raise ValueError(f"{self.name}: training needs a batch of at least 2 {what}, got {n}")
             if plain:
                 mean = xp.mean(x, axis=0)
                 centred = x - mean

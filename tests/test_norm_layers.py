@@ -65,6 +65,8 @@ def test_bad_arguments_and_shapes():
     with pytest.raises(ValueError, match="at least 2 values per feature"):
         BatchNorm(3, axes=(0, 2, 3)).forward(np.zeros((1, 3, 1, 1)))
     BatchNorm(3, axes=(0, 2, 3)).forward(np.ones((1, 3, 2, 1)))  # one image, two pixels: fine
+    with pytest.raises(ValueError, match="at least 2 examples, got 1"):  # the message of before
+        BatchNorm(3).forward(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="momentum"):
         BatchNorm(3, momentum=1.5)
     with pytest.raises(ValueError, match=r"expected \(\.\.\., 4\)"):
