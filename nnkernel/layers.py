@@ -2,7 +2,9 @@
 
 Each layer keeps its trainable arrays in ``params`` and, after ``backward``,
 the gradients of the loss with respect to them in ``grads`` (same keys).
-Inputs are batches of shape (N, features).  ``min_batch_size`` is the
+Inputs are batches of shape (N, features) (``BatchNorm(..., axes=...)``,
+``GroupNorm``, ``LayerNorm`` and ``RMSNorm`` also take more axes, e.g.
+(N, C, H, W) feature maps).  ``min_batch_size`` is the
 smallest batch a layer can train on (1; 2 for BatchNorm, whose batch variance
 needs two examples): :func:`nnkernel.models.fit` never hands it a smaller one.
 Constructor arguments are checked (TypeError/ValueError naming the argument).
