@@ -205,7 +205,14 @@ def test_the_page_grid_holds_the_optimum_and_gd_best_and_stays_small(explorer):
         assert round(b, 3) in betas and 0.0 in betas
         total += len(alphas) * len(betas)
     ex.controls["kappa"].value = 100
-    assert total <= 300
+    assert total <= 360
+    # the exercise's plateau (kappa = 100, beta = 0.9) has both ends bracketed by page values
+    alphas, betas = ex.page_values("alpha"), ex.page_values("beta")
+    lo, hi = 100 * (1 - math.sqrt(0.9)) ** 2, (1 + math.sqrt(0.9)) ** 2
+    assert 0.9 in betas
+    for end in (lo, hi):
+        assert any(a < end for a in alphas) and any(a > end for a in alphas)
+        assert min(abs(a - end) for a in alphas) < 0.06
 
 
 def test_updates_are_fast(explorer):

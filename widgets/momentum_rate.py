@@ -258,9 +258,11 @@ class MomentumRateExplorer(Explorer):
         self.controls["beta"] = W.FloatSlider(value=self._initial[2], min=0.0, max=0.999, step=0.001,
                                               description="β", continuous_update=True, readout_format=".3f")
 
-    # the published page: a coarse grid per kappa that holds the optimum and gradient descent's best
+    # the published page: a coarse grid per kappa that holds the optimum and gradient descent's best, and
+    # brackets both ends of the plateau that the chapter's exercise asks for (kappa = 100, beta = 0.9:
+    # kappa (1 - sqrt(beta))^2 = 0.263 <= alpha L <= (1 + sqrt(beta))^2 = 3.797)
     page_grid = {
-        "alpha": lambda ex: sorted({0.5, 1.0, 1.5, 2.5, 3.0, 3.5,
+        "alpha": lambda ex: sorted({0.25, 0.3, 0.5, 1.0, 1.5, 2.5, 3.0, 3.5, 3.75, 3.85,
                                     round(optimal_parameters(ex.controls["kappa"].value)[0]
                                           * ex.controls["kappa"].value, 3),
                                     round(gd_best(ex.controls["kappa"].value)[0] * ex.controls["kappa"].value, 3)}),
