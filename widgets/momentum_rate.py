@@ -126,6 +126,11 @@ def relative_gap(lams, xs) -> np.ndarray:
     return np.where(np.isfinite(g) & (g < 1e300), g, np.nan)
 
 
+def _whole_steps(steps: float) -> str:
+    """A predicted number of steps as the reader counts them: the next whole step (inf as ∞)."""
+    return "∞" if math.isinf(steps) else f"{math.ceil(steps):,}"
+
+
 def steps_to_reduce(rho: float, factor: float = 1e6) -> float:
     """Steps for f - f* (which shrinks like rho^(2k)) to fall by ``factor``: ln(factor) / (-2 ln rho); inf if rho >= 1."""
     return math.inf if rho >= 1 else math.log(factor) / (-2.0 * math.log(rho)) if rho > 0 else 0.0
@@ -337,10 +342,10 @@ class MomentumRateExplorer(Explorer):
             seen = (f"first reached at step {self.reached}" if self.reached is not None
                     else f"not within {n} steps")
             head = (f"predicted rate ρ = <b>{rho:.4f}</b>, observed over steps {n // 2}–{n}: <b>{obs}</b>; "
-                    f"f − f* down by 10⁶ after ≈ <b>{steps_to_reduce(rho):,.0f}</b> steps ({seen})")
+                    f"f − f* down by 10⁶ after ≈ <b>{_whole_steps(steps_to_reduce(rho))}</b> steps ({seen})")
         self.readout.value = (f"{head}<br>optimum α* = {a_opt * k:.3f}/L, β* = {b_opt:.3f}: ρ* = {r_opt:.4f}, "
-                              f"≈ {k_opt:,.0f} steps; best plain GD α = {2 * k / (k + 1):.3f}/L: "
-                              f"ρ = {r_gd:.4f}, ≈ {k_gd:,.0f} steps")
+                              f"≈ {_whole_steps(k_opt)} steps; best plain GD α = {2 * k / (k + 1):.3f}/L: "
+                              f"ρ = {r_gd:.4f}, ≈ {_whole_steps(k_gd)} steps")
 
     def control_box(self) -> W.Widget:
         """The three controls in a row, the readout under them."""
