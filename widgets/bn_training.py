@@ -236,7 +236,8 @@ class BNTrainingExplorer(Explorer):
         self.readout = W.HTML()
         self.controls["lr"] = W.SelectionSlider(options=list(LEARNING_RATES), value=self._initial[0],
                                                 description="learning rate", continuous_update=True)
-        self.controls["seed"] = W.Dropdown(options=list(SEEDS), value=self._initial[1], description="seed")
+        self.controls["seed"] = W.Dropdown(options=[(str(s), s) for s in SEEDS], value=self._initial[1],
+                                           description="seed")
 
     def redraw(self, values):
         lr, seed = float(values["lr"]), int(values["seed"])
