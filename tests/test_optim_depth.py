@@ -38,6 +38,13 @@ def _run_torch(torch, opt_cls, p0, grads, **kw):
     return np.array(out)
 
 
+def _torch_betas(kw):
+    """Our beta1/beta2 keywords as torch's betas=(beta1, beta2), with torch's defaults."""
+    tkw = {k: v for k, v in kw.items() if k not in ("beta1", "beta2")}
+    tkw["betas"] = (kw.get("beta1", 0.9), kw.get("beta2", 0.999))
+    return tkw
+
+
 @pytest.mark.parametrize("kw", [
     dict(lr=0.01),
     dict(lr=0.05, weight_decay=0.1),
@@ -50,9 +57,7 @@ def test_adamw_matches_torch(kw):
     p0 = np.random.default_rng(1).normal(size=(3, 4))
     grads = _quadratic_grads(2, 40)
     ours = _run_ours(O.AdamW(**kw), p0, grads)
-    tkw = {k: v for k, v in kw.items() if k not in ("beta1", "beta2")}
-    tkw["betas"] = (kw.get("beta1", 0.9), kw.get("beta2", 0.999))
-    theirs = _run_torch(torch, torch.optim.AdamW, p0, grads, **tkw)
+    theirs = _run_torch(torch, torch.optim.AdamW, p0, grads, **_torch_betas(kw))
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
@@ -66,9 +71,7 @@ def test_amsgrad_matches_torch(kw):
     p0 = np.random.default_rng(3).normal(size=(3, 4))
     grads = _quadratic_grads(4, 40)
     ours = _run_ours(O.Adam(**kw), p0, grads)
-    tkw = {k: v for k, v in kw.items() if k not in ("beta1", "beta2")}
-    tkw["betas"] = (kw.get("beta1", 0.9), kw.get("beta2", 0.999))
-    theirs = _run_torch(torch, torch.optim.Adam, p0, grads, **tkw)
+    theirs = _run_torch(torch, torch.optim.Adam, p0, grads, **_torch_betas(kw))
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 

@@ -63,13 +63,18 @@ def _check(d, s):
     return d, s
 
 
+def _component_exponents(x, d, s):
+    """The two components' Gaussian exponents at x and their maximum (the log-sum-exp shift)."""
+    a = -0.5 * ((x + d / 2) / s) ** 2
+    b = -0.5 * ((x - d / 2) / s) ** 2
+    return a, b, np.maximum(a, b)
+
+
 def mixture_logpdf(x, d: float, s: float = 1.0):
     """log p(x) for p = 0.5 N(-d/2, s^2) + 0.5 N(d/2, s^2), computed as a log-sum-exp (finite far out)."""
     d, s = _check(d, s)
     x = np.asarray(x, dtype=np.float64)
-    a = -0.5 * ((x + d / 2) / s) ** 2
-    b = -0.5 * ((x - d / 2) / s) ** 2
-    top = np.maximum(a, b)
+    a, b, top = _component_exponents(x, d, s)
     return top + np.log(0.5 * np.exp(a - top) + 0.5 * np.exp(b - top)) - math.log(s) - 0.5 * _LOG_2PI
 
 
@@ -77,9 +82,7 @@ def mixture_dlogpdf(x, d: float, s: float = 1.0):
     """d/dx log p(x): the responsibilities' weighted pull, -sum_j r_j(x) (x - m_j) / s^2."""
     d, s = _check(d, s)
     x = np.asarray(x, dtype=np.float64)
-    a = -0.5 * ((x + d / 2) / s) ** 2
-    b = -0.5 * ((x - d / 2) / s) ** 2
-    top = np.maximum(a, b)
+    a, b, top = _component_exponents(x, d, s)
     ea, eb = np.exp(a - top), np.exp(b - top)
     return -(ea * (x + d / 2) + eb * (x - d / 2)) / (s * s * (ea + eb))
 
