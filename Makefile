@@ -55,9 +55,12 @@ demo: setup
 	NNK_PRESENTATION=$(PRESENTATION) JUPYTER_PATH=$(CURDIR)/demos/jupyter \
 	  $(BIN)/voila --Voila.ip=127.0.0.1 --template=nnk --preheat_kernel=True demos/$(NAME).ipynb
 
-# Browser tests need Chromium (Debian's package; Playwright drives it) and axe-core (npm, pinned in
-# package-lock.json), which the accessibility test injects into every page.
+# Browser tests need Chromium (Debian's package; Playwright drives it), axe-core (npm, pinned in
+# package-lock.json), which the accessibility test injects into every page, configurable-http-proxy (npm),
+# the proxy of the local JupyterHub the course-kit tests start, and poppler-utils (Debian: pdftotext,
+# pdftoppm), which read the PDF edition back.
 browser-setup: setup
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	command -v pdftotext >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
 	npm ci --no-audit --no-fund --silent
