@@ -5,8 +5,8 @@ the gradients of the loss with respect to them in ``grads`` (same keys).
 Inputs are batches of shape (N, features) (``BatchNorm(..., axes=...)``,
 ``GroupNorm``, ``LayerNorm`` and ``RMSNorm`` also take more axes, e.g.
 (N, C, H, W) feature maps).  ``min_batch_size`` is the
-smallest batch a layer can train on (1; 2 for BatchNorm, whose batch variance
-needs two examples): :func:`nnkernel.models.fit` never hands it a smaller one.
+smallest batch a layer can train on (1; 2 for BatchNorm over the batch axis alone,
+whose batch variance needs two examples): :func:`nnkernel.models.fit` never hands it a smaller one.
 Constructor arguments are checked (TypeError/ValueError naming the argument).
 """
 from __future__ import annotations
@@ -156,7 +156,7 @@ class BatchNorm(Layer):
     (N in the formulas is then the number of values per channel, N H W).
     """
 
-    #: the batch variance needs two examples
+    #: the batch variance needs two examples (with feature maps, two values per channel: set per instance)
     min_batch_size = 2
 
     def __init__(self, num_features, momentum=0.1, eps=1e-5, axes=(0,)):
@@ -176,6 +176,8 @@ class BatchNorm(Layer):
         #: the number of dimensions of the input, and its feature axis
         self.ndim = ndim + (0 if free else 1)
         self.feature_axis = free[0] if free else ndim
+        if self.axes != (0,):  # statistics also over other axes: one example of H x W > 1 values trains
+            self.min_batch_size = 1
         self.name = f"BatchNorm({self.num_features})"
         self.params["gamma"] = backend.asarray([1.0] * self.num_features)
         self.params["beta"] = backend.asarray([0.0] * self.num_features)

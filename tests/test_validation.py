@@ -428,6 +428,13 @@ def test_fit_with_batchnorm_and_a_last_batch_of_one():
 def test_min_batch_size():
     assert nk.layers.BatchNorm(2).min_batch_size == 2
     assert nk.layers.Dense(2, 2).min_batch_size == nk.layers.Activation("relu").min_batch_size == 1
+    # per-channel statistics over (N, H, W): one feature map of several pixels is a batch
+    bn2d = nk.layers.BatchNorm(3, axes=(0, 2, 3))
+    assert bn2d.min_batch_size == 1
+    x = np.random.default_rng(0).normal(size=(1, 3, 4, 4))
+    assert np.all(np.isfinite(bn2d.forward(x, training=True)))
+    with pytest.raises(ValueError, match="at least 2 values per feature"):
+        bn2d.forward(x[:, :, :1, :1], training=True)
 
 
 @FAST
