@@ -65,7 +65,7 @@ def missing() -> str | None:
 # --- the repository over git's smart HTTP protocol -------------------------------------------------
 
 def _branch() -> str:
-    out = subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True)
     name = out.stdout.strip()
     return name if out.returncode == 0 and name and name != "HEAD" else "main"
 
@@ -94,7 +94,7 @@ def _git_handler(project_root: str):
                    "HTTP_GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
                    "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", "")}
             try:
-                out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True,
+                out = subprocess.run(["git", "http-backend"], check=False, input=body, env=env, capture_output=True,
                                      timeout=120).stdout
             except subprocess.TimeoutExpired:
                 self.send_error(504)
@@ -125,7 +125,7 @@ def git_http(workdir: Path):
     branch = _branch()
     repos = Path(workdir) / "git"
     bare = repos / REPO_NAME
-    subprocess.run(["git", "clone", "-q", "--bare", "--no-local", "--single-branch", "--branch", branch,
+    subprocess.run(["git", "clone", "-q", "--bare", "--single-branch", "--branch", branch,
                     str(ROOT), str(bare)], check=True, timeout=300)
     subprocess.run(["git", "update-server-info"], cwd=bare, check=True, timeout=60)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _git_handler(str(repos)))
@@ -168,7 +168,7 @@ c.Spawner.http_timeout = 180
 c.JupyterHub.services = [{{"name": "nnk-class", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{
     "name": "nnk-class",
-    "scopes": ["admin:users", "admin:servers", "admin:server_state", "tokens", "read:users",
+    "scopes": ["admin:users", "admin:servers", "admin:server_state", "tokens", "read:users", "proxy",
                "access:servers"],
     "services": ["nnk-class"],
 }}]
