@@ -118,6 +118,8 @@ class ActivationExplorer(Explorer):
     """
 
     figsize = (8.0, 3.4)
+    #: the reference curves, the axes' ranges and the titles follow the activation (Explorer: a dropdown's drawings are kept)
+    static_controls = ("activation",)
     page_name = "activations"
     page_grid = {"alpha": _param_grid("alpha"), "beta": _param_grid("beta"), "m": _param_grid("m"),
                  "z_mean": PAGE_Z_MEANS, "z_spread": PAGE_Z_SPREADS}
@@ -204,6 +206,13 @@ class ActivationExplorer(Explorer):
                 slider.min, slider.max = min(lo, slider.min), max(hi, slider.max)
                 slider.step, slider.value = step, spec.default
                 slider.min, slider.max = lo, hi
+
+    def choice_values(self, values, name, option):
+        """A new activation resets its sliders to its parameters' defaults (``_configure_sliders``)."""
+        out = super().choice_values(values, name, option)
+        if name == "activation":
+            out.update({p.name: p.default for p in REGISTRY[option].params})
+        return out
 
     def params(self, values: dict) -> dict:
         """The keyword arguments of the chosen activation for the controls' values."""

@@ -9,10 +9,24 @@ existing artists are updated in place; then the figure is redrawn:
 * otherwise (``mode="image"``, the inline fallback), the figure is rendered to
   a PNG shown in an ``ipywidgets.Image``, whose bytes are replaced.
 
-``mode="auto"`` is the image path: it was the faster of the two in both live
-front ends, measured from key press to changed pixels in Chromium
-(``python -m benchmarks --sections frontends``), and it leaves every other
-figure of a chapter as it is (``%matplotlib widget`` would give each a toolbar).
+``mode="auto"`` picks the path measured faster, by this rule (:func:`choose_mode`):
+
+1. ``NNK_EXPLORER_MODE`` in the kernel's environment (``"image"`` or ``"ipympl"``), if set: the
+   explicit override, as is ``mode="image"`` / ``mode="ipympl"`` in the code;
+2. else the path recorded for this front end (Voila or a notebook) in ``widgets/display_path.json``:
+   ``python -m benchmarks --sections frontends`` measures key press -> changed pixels in Chromium
+   for both paths on the machine it runs on and records the faster one (the one with the lower
+   median over the demos' sliders);
+3. else (no record, or ipympl not installed) the image path, which also leaves every other figure
+   of a chapter as it is (``%matplotlib widget`` would give each a toolbar).
+
+A dropdown changes the static part of the figure (axes, titles, reference curves): it is laid
+out and drawn again, which costs ten times a slider step.  An explorer that names the controls
+its static part depends on (``static_controls``) keeps the drawing of each static part it has
+drawn (its layout and background bitmap) and reuses it when the reader comes back to it; in a
+live kernel it also draws, while the reader is idle, the static parts one choice away from the
+current state (:meth:`Explorer.warm`), so a dropdown change is a cache hit.  The drawing is the
+same either way (tests/test_display_path.py compares the pixels).
 
 ``presentation=True`` sizes an explorer for a projector: the figure spans the
 window's width and its smallest text, like the controls' and the readout's,
@@ -24,12 +38,17 @@ and read back the artists' data.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
+import json
+import os
 import re
 import struct
 import time
 import warnings
 import zlib
+from collections import OrderedDict
+from pathlib import Path
 
 import ipywidgets as W
 import matplotlib
@@ -42,6 +61,36 @@ from . import page
 from .style import explorer_rc
 
 MODES = ("auto", "ipympl", "image")
+
+#: the display path measured faster per front end on this machine (written by benchmarks/frontends.py)
+DISPLAY_PATH_FILE = Path(__file__).with_name("display_path.json")
+
+
+def front_end() -> str:
+    """``"voila"`` in a kernel Voila started (it puts VOILA_* variables in the kernel's environment), else
+    ``"lab"`` (JupyterLab, Notebook, or no front end at all)."""
+    return "voila" if any(k in os.environ for k in ("VOILA_KERNEL_ID", "VOILA_BASE_URL", "VOILA_APP_PORT")) else "lab"
+
+
+def choose_mode(mode: str = "auto") -> str:
+    """The display path for ``mode``: ``"image"`` or ``"ipympl"`` as given, or for ``"auto"`` the rule in
+    this module's docstring (the override in NNK_EXPLORER_MODE, the recorded faster path, the image path)."""
+    if mode != "auto":
+        return mode
+    forced = os.environ.get("NNK_EXPLORER_MODE", "auto")
+    if forced in ("image", "ipympl"):
+        return forced
+    try:
+        recorded = json.loads(DISPLAY_PATH_FILE.read_text())[front_end()]["faster"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "image"
+    if recorded == "ipympl":
+        try:
+            import ipympl  # noqa: F401
+        except ImportError:
+            return "image"
+        return "ipympl"
+    return "image"
 
 
 def encode_png(rgba: np.ndarray, level: int = 1) -> bytes:
@@ -196,7 +245,8 @@ class Explorer:
     def __init__(self, *, mode: str = "auto", presentation: bool = False, dpi: int = 90):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
-        self.mode = "image" if mode == "auto" else mode
+        self.mode = choose_mode(mode)
+        self._statics: OrderedDict = OrderedDict()  # static key -> (axes' places, titles, background)
         self.presentation = presentation
         self.dpi = PRESENTATION_DPI if presentation else dpi
         self.timings_ms: list[float] = []
@@ -322,7 +372,9 @@ class Explorer:
         with matplotlib.rc_context(self.rc):
             self.redraw(self.values())
             self.render()
-        self.timings_ms.append((time.perf_counter() - start) * 1e3)
+        self._last_update = time.perf_counter()
+        self.timings_ms.append((self._last_update - start) * 1e3)
+        self._schedule_warm()
 
     def invalidate(self, layout: bool = True) -> None:
         """Say that a static part (limits, ticks, a title) changed: the figure is laid out and its background
@@ -352,22 +404,19 @@ class Explorer:
         encoded as a PNG for the Image widget.
         """
         canvas = self.fig.canvas
-        if self._background is None:
-            # a full draw, laid out again (then frozen: a layout pass on every update would cost more than the
-            # drawing); _on_draw keeps the background and draws the animated artists
-            relayout = self._relayout if self._layout_due else None
+        key = self.static_key() if self._background is None else None
+        hit = self._statics.get(key) if key is not None else None
+        if hit is not None:  # a static part drawn before: its layout and bitmap, then the animated artists
+            self._statics.move_to_end(key)
             self._layout_due = False
-            _fit_titles(self.fig)
-            if relayout:
-                # from the axes' places before the first layout: the automatic ticks depend on an axes'
-                # size, so a layout started elsewhere could end elsewhere, and the same state would be
-                # drawn differently after a different path (the page walks its grid; a reader jumps)
-                for ax, place in self._positions:
-                    ax._set_position(place)
-                self.fig.set_layout_engine(self._relayout)
-            canvas.draw()
-            if relayout:
-                self.fig.set_layout_engine("none")
+            self._use_static(hit)
+            canvas.restore_region(self._background)
+            self._draw_animated()
+            if self.mode == "ipympl":
+                canvas.blit(self.fig.bbox)
+        elif self._background is None:
+            self._full_draw(canvas.draw)
+            self._keep_static(key)
         else:
             canvas.restore_region(self._background)
             self._draw_animated()
@@ -378,6 +427,146 @@ class Explorer:
         if self.mode != "ipympl":
             self.view.value = encode_png(np.asarray(canvas.buffer_rgba()))
         self.alt.value = html.escape(self.describe())  # the figure's alt text on the page
+
+    def _full_draw(self, draw) -> None:
+        """Lay the figure out if due, then ``draw()`` it whole (``_on_draw`` keeps the background)."""
+        # a full draw, laid out again (then frozen: a layout pass on every update would cost more than the
+        # drawing); _on_draw keeps the background and draws the animated artists
+        relayout = self._relayout if self._layout_due else None
+        self._layout_due = False
+        _fit_titles(self.fig)
+        if relayout:
+            # from the axes' places before the first layout: the automatic ticks depend on an axes'
+            # size, so a layout started elsewhere could end elsewhere, and the same state would be
+            # drawn differently after a different path (the page walks its grid; a reader jumps)
+            for ax, place in self._positions:
+                ax._set_position(place)
+            self.fig.set_layout_engine(self._relayout)
+        draw()
+        if relayout:
+            self.fig.set_layout_engine("none")
+
+    # -- the static parts drawn so far, and warming them -------------------------------------
+    #: the controls the static part of the figure depends on (a dropdown's choice, a slider that sets an
+    #: axis' range); empty: no cache.  Every static part of an explorer must follow from these values.
+    static_controls: tuple = ()
+    #: how many static parts are kept (each is one RGBA bitmap of the figure, about 1 MB)
+    static_cache_size = 48
+
+    def static_key(self, values: dict | None = None):
+        """The static part's key for ``values`` (default: the controls'), or None without ``static_controls``."""
+        if not self.static_controls:
+            return None
+        values = self.values() if values is None else values
+        return tuple(tuple(v) if isinstance(v, (list, tuple)) else v
+                     for v in (values[n] for n in self.static_controls))
+
+    def _keep_static(self, key) -> None:
+        if key is None or self._background is None:
+            return
+        places = [(ax, ax.get_position(original=True).frozen(), ax.get_position().frozen()) for ax in self.fig.axes]
+        titles = [(ax, ax.title.get_text()) for ax in self.fig.axes]
+        self._statics[key] = (places, titles, self._background)
+        self._statics.move_to_end(key)
+        while len(self._statics) > self.static_cache_size:
+            self._statics.popitem(last=False)
+
+    def _use_static(self, kept) -> None:
+        places, titles, background = kept
+        for ax, original, active in places:
+            ax._set_position(original, which="original")
+            ax._set_position(active, which="active")
+        for ax, text in titles:
+            ax.title.set_text(text)
+        self._background = background
+
+    def neighbours(self) -> list[dict]:
+        """The states one choice away from the current one: each other option of each dropdown among
+        ``static_controls``, the other controls as they are (what the reader's next choice draws)."""
+        values = self.values()
+        out = []
+        for name in self.static_controls:
+            control = self.controls[name]
+            if page.kind(control) != "select" or control.disabled:
+                continue
+            for _, option in page._pairs(control):
+                if option != values[name]:
+                    out.append(self.choice_values(values, name, option))
+        return out
+
+    def choice_values(self, values: dict, name: str, option) -> dict:
+        """The controls' values once the reader picks ``option`` in dropdown ``name``: by default only that
+        control changes; an explorer whose choice resets other controls (an activation its sliders) says so."""
+        return {**values, name: option}
+
+    def warm(self, limit: int | None = None) -> int:
+        """Draw and keep the static parts of up to ``limit`` states in :meth:`neighbours` not drawn yet,
+        then put the figure back as it was; returns how many were drawn.
+
+        Nothing reaches the view: the drawing is Agg's own (ipympl's canvas sends nothing), and the
+        readout's changes are held and sent back unchanged.  A live kernel calls this while the reader
+        is idle (:meth:`_schedule_warm`); tests and benchmarks call it directly.
+        """
+        todo = [v for v in self.neighbours() if self.static_key(v) not in self._statics]
+        if limit is not None:
+            todo = todo[:limit]
+        if not todo:
+            return 0
+        current = self.values()
+        held = self.readout.hold_sync() if self.readout is not None else contextlib.nullcontext()
+        with held, matplotlib.rc_context(self.rc):
+            key_now = self.static_key(current)
+            if key_now not in self._statics and self._background is not None:
+                self._keep_static(key_now)
+            for values in todo:
+                self.redraw(values)
+                self._full_draw(lambda: FigureCanvasAgg.draw(self.fig.canvas))
+                self._keep_static(self.static_key(values))
+            # back to the reader's state: its artists, its static part, its pixels
+            self.redraw(current)
+            kept = self._statics.get(key_now)
+            if kept is not None:
+                self._use_static(kept)
+                self._layout_due = False
+                self.fig.canvas.restore_region(self._background)
+                self._draw_animated()
+            else:
+                self.invalidate()
+        return len(todo)
+
+    #: seconds without an update before an idle kernel draws a static part (each takes 0.1-0.3 s)
+    WARM_IDLE_S = 0.4
+    _warm_pending = False
+    _last_update = 0.0
+
+    def _schedule_warm(self) -> None:
+        """In a live kernel, warm one neighbour at a time whenever the reader has been idle for
+        ``WARM_IDLE_S``; never on the book's static page, in tests, or without a kernel's event loop."""
+        if self._warm_pending or not self.static_controls or self._off_screen or page.on_static_page():
+            return
+        try:
+            from IPython import get_ipython
+
+            loop = get_ipython().kernel.io_loop
+        except Exception:  # noqa: BLE001 - no IPython, no kernel, no loop: nothing to schedule on
+            return
+        self._warm_pending = True
+
+        def step():
+            self._warm_pending = False
+            idle = time.perf_counter() - self._last_update
+            if idle < self.WARM_IDLE_S:
+                self._warm_pending = True
+                loop.call_later(self.WARM_IDLE_S - idle + 0.05, step)
+                return
+            try:
+                drawn = self.warm(limit=1)
+            except Exception:  # noqa: BLE001 - warming is an optimisation: never disturb the reader
+                return
+            if drawn:
+                self._schedule_warm()
+
+        loop.call_later(self.WARM_IDLE_S, step)
 
     # -- the published page ---------------------------------------------------------------
     def state(self) -> str:

@@ -102,6 +102,8 @@ class InitExplorer(Explorer):
         "depth": [1, 2, 5, 10, 15, 20],
     }
     page_order = ("activation", "initializer", "scale", "depth")  # the title and x-axis follow the first two
+    #: the title, the bins and the x-axis follow the two choices (Explorer: a dropdown's drawings are kept)
+    static_controls = ("activation", "initializer")
 
     def __init__(self, activation: str = "tanh", initializer: str = "xavier_normal", depth: int = 10,
                  scale: float = 1.0, width: int = 128, batch: int = 64, max_depth: int = 20, bins: int = 40,

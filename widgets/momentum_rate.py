@@ -159,6 +159,8 @@ class MomentumRateExplorer(Explorer):
     """
 
     figsize = (9.5, 3.8)
+    #: the rate map, its colour bar, the reference runs and the x-range follow kappa (Explorer: a dropdown's drawings are kept)
+    static_controls = ("kappa",)
     page_name = "momentum_rate"
 
     def __init__(self, kappa: int = 100, alpha: float = 1.5, beta: float = 0.5, n_alpha: int = 321,

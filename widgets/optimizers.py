@@ -338,6 +338,8 @@ class OptimizerExplorer(Explorer):
         "steps": [50, 150, 300],
     }
     page_order = ("surface", "steps", "lr", "beta")  # the contours and the loss panel's x-axis are static
+    #: the contours, the title and the loss panel's axes follow these (Explorer: a dropdown's drawings are kept)
+    static_controls = ("surface", "steps")
 
     def __init__(self, surface="valley", optimizers=("sgd", "momentum", "rmsprop", "adam"), lr=None, beta=0.9,
                  steps=150, **kwargs):
@@ -408,6 +410,13 @@ class OptimizerExplorer(Explorer):
         # a new surface: start from its own learning rate (the update that follows draws once)
         with self.quietly():
             self.controls["lr"].value = SURFACES[change["new"]].lr
+
+    def choice_values(self, values, name, option):
+        """A new surface starts from its own learning rate (``_on_surface``)."""
+        out = super().choice_values(values, name, option)
+        if name == "surface":
+            out["lr"] = SURFACES[option].lr
+        return out
 
     def _draw_surface(self, s: Surface):
         ax = self.ax_path
