@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m benchmarks [--sections explorers,frontends,playground,kernel,gpu,book,accuracy]``.
+"""Run the benchmarks: ``python -m benchmarks [--sections explorers,frontends,playground,kernel,gpu,book,accuracy,hub]``.
 
 Prints a table and writes benchmarks/results.json (records of other machines are kept); the accuracy
 section also writes its full table to benchmarks/accuracy.json.
@@ -18,7 +18,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sections", default="explorers,frontends,playground,kernel,gpu,book,accuracy",
                         help="comma-separated: explorers, frontends (live front ends in Chromium), playground (the "
-                             "Playground: tick time, steps/s against PyTorch, Voila updates/s), kernel, gpu, book, accuracy")
+                             "Playground: tick time, steps/s against PyTorch, Voila updates/s), kernel, gpu, book, accuracy, "
+                             "hub (a class at once on a local JupyterHub; not in the default set)")
     parser.add_argument("--out", default=os.path.join(HERE, "results.json"))
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
@@ -51,6 +52,10 @@ def main(argv=None):
         from . import accuracy
 
         accuracy.run(results)
+    if "hub" in sections:
+        from . import hub
+
+        hub.run(results)
     results.write(args.out, extra)
     print(f"wrote {args.out}")
 
