@@ -344,6 +344,17 @@ def _memory_sampler(pid: int, stop: threading.Event, out: dict) -> None:
             return
 
 
+def _decode(frame) -> dict:
+    """A kernel message from a websocket frame: JSON text, or a binary frame (a message with buffers:
+    the count of parts, their offsets, then the JSON message and the buffers)."""
+    if isinstance(frame, str):
+        return json.loads(frame)
+    count = int.from_bytes(frame[:4], "big")
+    offsets = [int.from_bytes(frame[4 + 4 * i:8 + 4 * i], "big") for i in range(count)]
+    end = offsets[1] if count > 1 else len(frame)
+    return json.loads(frame[offsets[0]:end].decode("utf-8"))
+
+
 def _execute(ws, code: str, timeout: float, on_output) -> None:
     """Run ``code`` in the kernel behind websocket ``ws`` (Jupyter's JSON messages); calls ``on_output``
     with every display/result's data; raises :class:`StudentError` on an error output."""
@@ -361,7 +372,7 @@ def _execute(ws, code: str, timeout: float, on_output) -> None:
         if left <= 0:
             raise StudentError(f"a cell did not finish within {timeout:.0f} s: {code[:80]!r}")
         ws.settimeout(left)
-        msg = json.loads(ws.recv())
+        msg = _decode(ws.recv())
         if msg.get("parent_header", {}).get("msg_id") != msg_id:
             continue
         kind, content = msg["msg_type"], msg["content"]
@@ -418,6 +429,7 @@ def student(hub: Hub, name: str, repo: str, branch: str, notebook: str = CHAPTER
         return server is not None and server.get("ready")
 
     _wait(ready, min(240, left()), f"{name}'s server")
+    t_ready = time.perf_counter()
     pid = hub.server_pid(name)
     usage, stop = {}, threading.Event()
     sampler = threading.Thread(target=_memory_sampler, args=(pid, stop, usage), daemon=True) if pid else None
@@ -442,6 +454,7 @@ def student(hub: Hub, name: str, repo: str, branch: str, notebook: str = CHAPTER
                 left()
             if phase != "finished":
                 raise StudentError(f"{name}: nbgitpuller's stream ended in phase {phase}")
+        t_pulled = time.perf_counter()
         path = f"{REPO_NAME}/{notebook}"
         r = requests.get(f"{base}/api/contents/{urllib.parse.quote(path)}", headers=own, timeout=min(60, left()))
         if r.status_code != 200:
@@ -477,6 +490,7 @@ def student(hub: Hub, name: str, repo: str, branch: str, notebook: str = CHAPTER
         if sampler:
             sampler.join(5)
     return {"first_plot_s": first["plot"] - t0, "chapter_s": t_end - t_cells, "total_s": t_end - t0,
+            "server_s": t_ready - t0, "pull_s": t_pulled - t_ready, "kernel_s": t_cells - t_pulled,
             "rss_mb": usage.get("peak_rss", 0) / 2**20, "cpu_s": usage.get("cpu_s", 0.0)}
 
 
@@ -547,6 +561,10 @@ def run(results, sizes=CLASS_SIZES) -> dict:
             p95 = percentile(first, 0.95) if not failed else float("inf")
             summary["sizes"][n] = {"first_plot_median_s": statistics.median(first), "first_plot_p95_s": p95,
                                    "chapter_median_s": statistics.median(chapter), "failed": len(failed)}
+            phases = {k: statistics.median(g[k] for g in ok) for k in ("server_s", "pull_s", "kernel_s")}
+            print(f"hub: {n} students, medians: login -> server ready {phases['server_s']:.1f} s, pull "
+                  f"{phases['pull_s']:.1f} s, kernel started {phases['kernel_s']:.1f} s; load "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
             results.add("hub", f"launch -> first plot median, {n} students", statistics.median(first), "s",
                         section="hub", students=n)
             results.add("hub", f"launch -> first plot p95, {n} students", p95, "s", section="hub", students=n)
@@ -558,6 +576,8 @@ def run(results, sizes=CLASS_SIZES) -> dict:
             if p95 > P95_LIMIT_S:
                 break
             held = n
+        if not rss:
+            raise RuntimeError("no student reached the end of the chapter")
         summary.update(held=held, rss_mb=statistics.median(rss), rss_max_mb=max(rss),
                        cpu_s=statistics.median(cpu), load=load)
         results.add("hub", f"students held with launch -> first plot p95 <= {P95_LIMIT_S:g} s", held, "students",
