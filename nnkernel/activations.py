@@ -105,7 +105,11 @@ def sigmoid(z):
     """Logistic sigmoid: sigma(z) = 1 / (1 + e^{-z}), computed as e^{-|z|} ratios so it never overflows."""
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("sigmoid", z)
+        return fused.run("sigmoid", _sigmoid, xp, z)
+    return _sigmoid(xp, z)
+
+
+def _sigmoid(xp, z):
     e = xp.exp(-xp.abs(z))
     return where(z >= 0, 1.0, e, like=z) / (1.0 + e)
 
@@ -115,7 +119,11 @@ def sigmoid_grad(z):
     """sigma'(z) = sigma(z) (1 - sigma(z)), computed as e^{-|z|} / (1 + e^{-|z|})^2 to keep full accuracy in the tails."""
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("sigmoid_grad", z)
+        return fused.run("sigmoid_grad", _sigmoid_grad, xp, z)
+    return _sigmoid_grad(xp, z)
+
+
+def _sigmoid_grad(xp, z):
     e = xp.exp(-xp.abs(z))
     d = 1.0 + e
     return e / (d * d)
@@ -133,7 +141,11 @@ def tanh_grad(z):
     """tanh'(z) = 1 - tanh(z)^2, computed as 4 e^{-2|z|} / (1 + e^{-2|z|})^2 (accurate in the tails)."""
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("tanh_grad", z)
+        return fused.run("tanh_grad", _tanh_grad, xp, z)
+    return _tanh_grad(xp, z)
+
+
+def _tanh_grad(xp, z):
     e = xp.exp(-2.0 * xp.abs(z))
     d = 1.0 + e
     return 4.0 * e / (d * d)
@@ -164,7 +176,11 @@ def leaky_relu(z, alpha=0.01):
     alpha = _check_leak(alpha)
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("leaky_relu", z, alpha)
+        return fused.run("leaky_relu", _leaky_relu, xp, z, alpha)
+    return _leaky_relu(xp, z, alpha)
+
+
+def _leaky_relu(xp, z, alpha):
     return where(z > 0, z, alpha * z if alpha else 0.0, like=z)
 
 
@@ -174,7 +190,11 @@ def leaky_relu_grad(z, alpha=0.01):
     alpha = _check_leak(alpha)
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("leaky_relu_grad", z, alpha)
+        return fused.run("leaky_relu_grad", _leaky_relu_grad, xp, z, alpha)
+    return _leaky_relu_grad(xp, z, alpha)
+
+
+def _leaky_relu_grad(xp, z, alpha):
     return where(z > 0, 1.0, alpha, like=z)
 
 
@@ -218,9 +238,15 @@ def elu(z, alpha=1.0):
     alpha = _check_elu(alpha)
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("elu", z, alpha, 1.0)
+        return fused.run("elu", _elu, xp, z, alpha, 1.0)
+    return _elu(xp, z, alpha)
+
+
+def _elu(xp, z, alpha, scale=1.0):
+    """``scale`` times ELU (SELU's lambda), the product taken after the ELU as lambda * elu(z, alpha)."""
     neg = xp.minimum(z, xp.zeros_like(z))
-    return where(z > 0, z, alpha * xp.expm1(neg), like=z)
+    g = where(z > 0, z, alpha * xp.expm1(neg), like=z)
+    return g if scale == 1.0 else scale * g
 
 
 @_activation()
@@ -229,25 +255,32 @@ def elu_grad(z, alpha=1.0):
     alpha = _check_elu(alpha)
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("elu_grad", z, alpha, 1.0)
+        return fused.run("elu_grad", _elu_grad, xp, z, alpha, 1.0)
+    return _elu_grad(xp, z, alpha)
+
+
+def _elu_grad(xp, z, alpha, scale=1.0):
     neg = xp.minimum(z, xp.zeros_like(z))
-    return where(z > 0, 1.0, alpha * xp.exp(neg), like=z)
+    g = where(z > 0, 1.0, alpha * xp.exp(neg), like=z)
+    return g if scale == 1.0 else scale * g
 
 
 @_activation()
 def selu(z):
     """Scaled ELU: g(z) = lambda z if z > 0 else lambda alpha (e^z - 1), alpha ~ 1.6733, lambda ~ 1.0507."""
+    xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("elu", z, SELU_ALPHA, SELU_LAMBDA)
-    return SELU_LAMBDA * elu(z, SELU_ALPHA)
+        return fused.run("elu", _elu, xp, z, SELU_ALPHA, SELU_LAMBDA)
+    return _elu(xp, z, SELU_ALPHA, SELU_LAMBDA)
 
 
 @_activation()
 def selu_grad(z):
     """g'(z) = lambda if z > 0 else lambda alpha e^z."""
+    xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("elu_grad", z, SELU_ALPHA, SELU_LAMBDA)
-    return SELU_LAMBDA * elu_grad(z, SELU_ALPHA)
+        return fused.run("elu_grad", _elu_grad, xp, z, SELU_ALPHA, SELU_LAMBDA)
+    return _elu_grad(xp, z, SELU_ALPHA, SELU_LAMBDA)
 
 
 @_activation()
@@ -255,7 +288,11 @@ def softplus(z):
     """Softplus: g(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^{-|z|})."""
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("softplus", z)
+        return fused.run("softplus", _softplus, xp, z)
+    return _softplus(xp, z)
+
+
+def _softplus(xp, z):
     return xp.maximum(z, xp.zeros_like(z)) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
@@ -276,8 +313,12 @@ def swish(z, beta=1.0):
     beta = _check_beta(beta)
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("swish", z, beta)
-    s = sigmoid(beta * z if beta else xp.zeros_like(z))
+        return fused.run("swish", _swish, xp, z, beta)
+    return _swish(xp, z, beta)
+
+
+def _swish(xp, z, beta):
+    s = _sigmoid(xp, beta * z if beta else xp.zeros_like(z))
     return where(s == 0, 0.0, z, like=z) * s  # 0 at z = -inf, the limit (not -inf * 0)
 
 
@@ -292,7 +333,11 @@ def swish_grad(z, beta=1.0):
     beta = _check_beta(beta)
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("swish_grad", z, beta)
+        return fused.run("swish_grad", _swish_grad, xp, z, beta)
+    return _swish_grad(xp, z, beta)
+
+
+def _swish_grad(xp, z, beta):
     b = beta * z if beta else xp.zeros_like(z)  # beta = 0: 0, not 0 * inf
     e = xp.exp(-xp.abs(b))
     d = 1.0 + e
@@ -317,7 +362,11 @@ def gelu(z):
     """
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("gelu", z)
+        return fused.run("gelu", _gelu, xp, z)
+    return _gelu(xp, z)
+
+
+def _gelu(xp, z):
     w = _wide(xp, z)
     c = erfc(-w / _SQRT_2)
     return xp.astype(0.5 * where(c == 0, 0.0, w, like=w) * c, z.dtype)  # 0 at z = -inf, the limit
@@ -328,7 +377,11 @@ def gelu_grad(z):
     """g'(z) = Phi(z) + z phi(z), phi the standard normal density (float32 evaluated in float64, as gelu)."""
     xp, (z,) = prepare(z)
     if fused.applies(z):
-        return fused.call("gelu_grad", z)
+        return fused.run("gelu_grad", _gelu_grad, xp, z)
+    return _gelu_grad(xp, z)
+
+
+def _gelu_grad(xp, z):
     w = _wide(xp, z)
     c = xp.clip(w, -1e3, 1e3)  # e^{-c^2/2} is 0 beyond, and c^2 cannot overflow
     e = xp.exp(-0.5 * c * c)

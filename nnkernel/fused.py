@@ -1,29 +1,46 @@
-"""Fused kernels for large NumPy arrays: each formula in one multithreaded pass, compiled by Numba.
+"""Accelerated paths for large NumPy arrays: fused Numba loops and block-wise NumPy ufuncs.
 
 NumPy evaluates a formula such as e^{-|z|} / (1 + e^{-|z|})^2 one operation at
-a time: every operation reads a whole array, allocates a new one and writes it,
-on one core.  On a million elements that memory traffic, not the arithmetic,
-is the cost.  Numba compiles the same formula into one loop that reads z once,
-writes the result once and splits the array across the cores.
+a time: every operation reads a whole array, allocates a new one and writes it.
+On a million elements that memory traffic, not the arithmetic, is the cost.
+Two remedies are here, for each formula:
+
+* a fused loop compiled by Numba: one pass that reads z once, writes the
+  result once and splits the array across the cores (but calls the scalar
+  libm: no SIMD exp, log or erfc);
+* the same NumPy ufuncs as the array-API formula, evaluated block by block
+  (``BLOCK`` elements, so the temporaries stay in the cache) into ``out=``
+  buffers, on one thread or split over a small thread pool (NumPy releases
+  the GIL): NumPy's SIMD functions without the memory traffic.
+
+Which one is fastest depends on the CPU (SIMD width, cores, libm), so
+``nnkernel.planner`` times the candidates once per kernel, dtype and size
+class on the machine and remembers the choice.
 
 These kernels accelerate, they do not define: ``activations.py`` and
 ``losses.py`` state every formula in array-API code, which is what runs on
 CuPy, on other array libraries and on small NumPy arrays, and the tests check
-that the two agree to round-off.  A kernel here is used when Numba is
-installed and every operand is a NumPy array of float32 or float64, with at
-least ``MIN_SIZE`` elements in all; ``NNKERNEL_FUSED=0`` (or false/no/off) turns them off.  A process
-forked after its parent ran a kernel (multiprocessing on Linux) uses the formulas, since the
-parent's thread pool does not survive a fork; calls from several threads take turns.
-Numba is imported, and each kernel compiled, on first use (about half a
-second per kernel and dtype), so small-array work never pays for it.
+that all paths agree to round-off (the block-wise path does the same
+operations in the same order, so it agrees bit for bit).  A path here is used
+when Numba is installed and every operand is a NumPy array of float32 or
+float64, with at least ``MIN_SIZE`` elements in all; ``NNKERNEL_FUSED=0`` (or
+false/no/off) turns them all off.  A process forked after its parent ran a
+kernel (multiprocessing on Linux) uses the formulas, since the parent's thread
+pools do not survive a fork; calls from several threads take turns in the
+fused loops.  Numba is imported, and each loop compiled, on first large use;
+the compiled code is cached on disk (in ``planner.cache_dir()``), so later
+processes load it instead of compiling again.
 
 A fused formula rounds fewer times than the same formula evaluated step by
 step, so float32 results can differ from NumPy's in the last bit.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import math
 import os
+import sys
 import threading
 from functools import lru_cache
 
@@ -31,8 +48,10 @@ import numpy as np
 
 from ._common import env_flag
 
-#: the smallest work (elements, all operands together) that the fused kernels take
+#: the smallest work (elements, all operands together) that the accelerated paths take
 MIN_SIZE = 1 << 16
+#: elements per block in the block-wise path: a few float64 temporaries of this size fit in L2
+BLOCK = 8192
 
 _FLOATS = (np.float32, np.float64)
 #: one kernel at a time: Numba's fallback thread pool (workqueue) aborts the process on concurrent use
@@ -42,7 +61,8 @@ _FORKED_AFTER_USE = False
 
 
 def _after_fork_in_child():
-    global _FORKED_AFTER_USE
+    global _FORKED_AFTER_USE, _POOL
+    _POOL = None  # the parent's worker threads do not exist here
     if kernel.cache_info().currsize:  # the parent started Numba's threads (GNU OpenMP cannot survive a fork)
         _FORKED_AFTER_USE = True
 
@@ -146,6 +166,15 @@ def _gelu_grad(z):
     return 0.5 * math.erfc(-z / 1.4142135623730951) + (z * 0.3989422804014327 * e if e != 0.0 else 0.0)
 
 
+def _sq_err(t, p):
+    r = p - t
+    return r * r
+
+
+def _mse_grad(t, p, c):
+    return c * (p - t)
+
+
 def _huber(t, p, delta):
     a = abs(p - t)
     return 0.5 * a * a if a <= delta else delta * (a - 0.5 * delta)
@@ -184,49 +213,355 @@ FORMULAS = {
     "leaky_relu": (_leaky_relu, 1, 1), "leaky_relu_grad": (_leaky_relu_grad, 1, 1),
     "elu": (_elu, 1, 2), "elu_grad": (_elu_grad, 1, 2), "softplus": (_softplus, 1, 0),
     "swish": (_swish, 1, 1), "swish_grad": (_swish_grad, 1, 1), "gelu": (_gelu, 1, 0),
-    "gelu_grad": (_gelu_grad, 1, 0),
+    "gelu_grad": (_gelu_grad, 1, 0), "sq_err": (_sq_err, 2, 0), "mse_grad": (_mse_grad, 2, 1),
     "huber": (_huber, 2, 1), "huber_grad": (_huber_grad, 2, 2), "log_cosh": (_log_cosh, 2, 0),
     "log_cosh_grad": (_log_cosh_grad, 2, 1), "bce_logits": (_bce_logits, 2, 0),
     "bce_logits_grad": (_bce_logits_grad, 2, 1),
 }
 
-# from the loop's uniform call (x, y, a, b) to each formula's own arguments, by (arrays, parameters)
-_ADAPTERS = {
-    (1, 0): lambda f: lambda x, y, a, b: f(x),
-    (1, 1): lambda f: lambda x, y, a, b: f(x, a),
-    (1, 2): lambda f: lambda x, y, a, b: f(x, a, b),
-    (2, 0): lambda f: lambda x, y, a, b: f(x, y),
-    (2, 1): lambda f: lambda x, y, a, b: f(x, y, a),
-    (2, 2): lambda f: lambda x, y, a, b: f(x, y, a, b),
-}
+
+# ----------------------------------------------------------------------------- fused loops (Numba)
+def _loop_source() -> str:
+    """Python source of one module with a cached, parallel loop ``loop_NAME(x, y, a, b, out)`` per formula.
+
+    Numba caches only module-level functions (not closures made in a factory), so the loops are
+    written out as a module; the file's name carries a hash of this file, so an edited formula is
+    compiled afresh rather than taken from a stale cache.
+    """
+    lines = ["import numba", "from nnkernel import fused as _fused", ""]
+    for name, (fn, arrays, params) in FORMULAS.items():
+        args = ["x[i]", "y[i]"][:arrays] + ["a", "b"][:params]
+        lines += [f"f_{name} = numba.njit(inline='always')(_fused.{fn.__name__})", "",
+                  "@numba.njit(parallel=True, cache=True)",
+                  f"def loop_{name}(x, y, a, b, out):",
+                  "    for i in numba.prange(out.size):",
+                  f"        out[i] = f_{name}({', '.join(args)})", "", ""]
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def _loops():
+    """The module of loops: imported from the cache directory (compiled code cached beside it), or, where
+    that directory cannot be written, executed in memory without a disk cache."""
+    import numba
+
+    from . import planner
+
+    source = _loop_source()
+    with open(__file__, "rb") as f:
+        tag = hashlib.sha256(f.read() + numba.__version__.encode() + source.encode()).hexdigest()[:16]
+    name = f"nnkernel_loops_{tag}"
+    try:
+        folder = os.path.join(planner.cache_dir(), "numba")
+        path = os.path.join(folder, name + ".py")
+        if not os.path.exists(path):
+            os.makedirs(folder, exist_ok=True)
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "w") as f:
+                f.write(source)
+            os.replace(tmp, path)  # atomic: parallel processes write the same text
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+        return module
+    except OSError:  # read-only home and no NNKERNEL_CACHE_DIR: compile in memory, every process
+        namespace = {}
+        exec(compile(source.replace("cache=True", "cache=False"), name, "exec"), namespace)  # noqa: S102
+        return _Namespace(namespace)
+
+
+class _Namespace:
+    def __init__(self, d):
+        self.__dict__.update(d)
 
 
 @lru_cache(maxsize=None)
 def kernel(name: str):
     """The loop for ``FORMULAS[name]``: ``loop(x, y, a, b, out)`` over flat arrays, split across the cores."""
-    import numba
-
-    fn, arrays, params = FORMULAS[name]
-    f = numba.njit(inline="always")(fn)
-    g = numba.njit(inline="always")(_ADAPTERS[arrays, params](f))
-
-    @numba.njit(parallel=True)
-    def loop(x, y, a, b, out):
-        for i in numba.prange(out.size):
-            out[i] = g(x[i], y[i], a, b)
-
-    return loop
+    return getattr(_loops(), f"loop_{name}")
 
 
-def call(name: str, *args):
-    """``FORMULAS[name]`` elementwise: the array operands first (one shape), then the scalar parameters."""
+def _operands(name, args):
+    """(flat contiguous operands in the common dtype, parameters padded to two floats, output array)."""
     _, arrays, params = FORMULAS[name]
     operands = args[:arrays]
     dtype = np.result_type(*operands)
     flat = [np.ascontiguousarray(a, dtype=dtype).reshape(-1) for a in operands]
     values = [float(v) for v in args[arrays:]] + [0.0] * (2 - params)
-    out = np.empty(operands[0].shape, dtype=dtype)
+    return flat, values, np.empty(operands[0].shape, dtype=dtype)
+
+
+def call(name: str, *args):
+    """``FORMULAS[name]`` elementwise: the array operands first (one shape), then the scalar parameters."""
+    flat, values, out = _operands(name, args)
     loop = kernel(name)
     with _LOCK:
         loop(flat[0], flat[-1], values[0], values[1], out.reshape(-1))
     return out
+
+
+# ----------------------------------------------------------------------------- block-wise NumPy ufuncs
+# Each block function evaluates the array-API formula of activations.py / losses.py on one block with the
+# same ufuncs in the same order, writing into ``out`` and the scratch buffers ``f`` (floats of the
+# block's dtype), ``w`` (float64) and ``m`` (bools): the results are those of the formula, bit for bit.
+def _b_exp_neg_abs(x, e, k=-1.0):
+    np.abs(x, out=e)
+    if k == -1.0:
+        np.negative(e, out=e)
+    else:
+        np.multiply(e, k, out=e)
+    return np.exp(e, out=e)
+
+
+def _b_sigmoid(x, y, a, b, out, f, w, m):
+    e = _b_exp_neg_abs(x, f[0])
+    np.copyto(out, e)
+    np.copyto(out, 1.0, where=np.greater_equal(x, 0, out=m[0]))
+    np.divide(out, np.add(e, 1.0, out=f[1]), out=out)
+
+
+def _b_sigmoid_grad(x, y, a, b, out, f, w, m):
+    e = _b_exp_neg_abs(x, f[0])
+    d = np.add(e, 1.0, out=f[1])
+    np.divide(e, np.multiply(d, d, out=d), out=out)
+
+
+def _b_tanh_grad(x, y, a, b, out, f, w, m):
+    e = _b_exp_neg_abs(x, f[0], -2.0)
+    d = np.add(e, 1.0, out=f[1])
+    np.divide(np.multiply(e, 4.0, out=out), np.multiply(d, d, out=d), out=out)
+
+
+def _b_leaky_relu(x, y, a, b, out, f, w, m):
+    if a:
+        np.multiply(x, a, out=out)
+    else:
+        out.fill(0.0)
+    np.copyto(out, x, where=np.greater(x, 0, out=m[0]))
+
+
+def _b_leaky_relu_grad(x, y, a, b, out, f, w, m):
+    out.fill(a)
+    np.copyto(out, 1.0, where=np.greater(x, 0, out=m[0]))
+
+
+def _b_elu(x, y, a, b, out, f, w, m):
+    t = np.expm1(np.minimum(x, 0, out=f[0]), out=f[0])
+    np.multiply(t, a, out=out)
+    np.copyto(out, x, where=np.greater(x, 0, out=m[0]))
+    if b != 1.0:
+        np.multiply(out, b, out=out)
+
+
+def _b_elu_grad(x, y, a, b, out, f, w, m):
+    t = np.exp(np.minimum(x, 0, out=f[0]), out=f[0])
+    np.multiply(t, a, out=out)
+    np.copyto(out, 1.0, where=np.greater(x, 0, out=m[0]))
+    if b != 1.0:
+        np.multiply(out, b, out=out)
+
+
+def _b_softplus(x, y, a, b, out, f, w, m):
+    e = np.log1p(_b_exp_neg_abs(x, f[0]), out=f[0])
+    np.add(np.maximum(x, 0, out=out), e, out=out)
+
+
+def _b_swish(x, y, a, b, out, f, w, m):
+    bz = np.multiply(x, a, out=f[2]) if a else np.zeros_like(x)
+    s = f[3]
+    _b_sigmoid(bz, None, 0.0, 0.0, s, f, w, m)
+    np.copyto(out, x)
+    np.copyto(out, 0.0, where=np.equal(s, 0, out=m[0]))
+    np.multiply(out, s, out=out)
+
+
+def _b_swish_grad(x, y, a, b, out, f, w, m):
+    bz = np.multiply(x, a, out=f[0]) if a else np.zeros_like(x)
+    e = _b_exp_neg_abs(bz, f[1])
+    d = np.add(e, 1.0, out=f[2])
+    negative = np.less(bz, 0, out=m[0])
+    np.copyto(bz, 0.0, where=np.equal(e, 0, out=m[1]))
+    neg = np.add(np.add(bz, 1.0, out=f[3]), e, out=f[3])
+    np.multiply(e, neg, out=neg)
+    np.add(d, np.multiply(bz, e, out=out), out=out)
+    np.copyto(out, neg, where=negative)
+    np.divide(out, d, out=out)
+    np.divide(out, d, out=out)
+
+
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _erfc():
+    from scipy.special import erfc
+
+    return erfc
+
+
+def _b_gelu(x, y, a, b, out, f, w, m):
+    v = w[0]
+    np.copyto(v, x)  # float32 in float64, as the formula
+    c = _erfc()(np.divide(np.negative(v, out=w[1]), _SQRT_2, out=w[1]), out=w[1])
+    np.copyto(v, 0.0, where=np.equal(c, 0, out=m[0]))
+    np.multiply(np.multiply(v, 0.5, out=v), c, out=v)
+    np.copyto(out, v, casting="same_kind")
+
+
+def _b_gelu_grad(x, y, a, b, out, f, w, m):
+    v = w[0]
+    np.copyto(v, x)
+    c = np.clip(v, -1e3, 1e3, out=w[1])
+    e = np.exp(np.multiply(np.multiply(c, -0.5, out=w[2]), c, out=c), out=c)  # (-0.5 c) c, as the formula
+    g = _erfc()(np.divide(np.negative(v, out=w[2]), _SQRT_2, out=w[2]), out=w[2])
+    np.multiply(g, 0.5, out=g)
+    np.copyto(v, 0.0, where=np.equal(e, 0, out=m[0]))
+    np.multiply(np.multiply(v, _INV_SQRT_2PI, out=v), e, out=v)
+    np.add(g, v, out=g)
+    np.copyto(out, g, casting="same_kind")
+
+
+def _b_sq_err(t, p, a, b, out, f, w, m):
+    r = np.subtract(p, t, out=out)
+    np.multiply(r, r, out=out)
+
+
+def _b_mse_grad(t, p, a, b, out, f, w, m):
+    np.multiply(np.subtract(p, t, out=out), b, out=out)  # b: the coefficient 2 / N in the formula's dtype
+
+
+def _b_huber(t, p, a, b, out, f, w, m):
+    d = np.abs(np.subtract(p, t, out=f[0]), out=f[0])
+    np.multiply(np.multiply(d, 0.5, out=out), d, out=out)
+    big = np.multiply(np.subtract(d, 0.5 * a, out=f[1]), a, out=f[1])
+    np.copyto(out, big, where=np.greater(d, a, out=m[0]))  # not (a <= delta); NaN is refused by the checks
+
+
+def _b_huber_grad(t, p, a, b, out, f, w, m):
+    np.divide(np.clip(np.subtract(p, t, out=out), -a, a, out=out), b, out=out)  # b: N
+
+
+def _b_log_cosh(t, p, a, b, out, f, w, m):
+    d = np.abs(np.subtract(p, t, out=f[0]), out=f[0])
+    s = np.minimum(d, 1.0, out=f[1])
+    q = np.negative(np.expm1(np.negative(s, out=f[2]), out=f[2]), out=f[2])
+    np.multiply(np.expm1(s, out=f[1]), q, out=f[1])
+    small = np.log1p(np.divide(f[1], 2.0, out=f[1]), out=f[1])
+    e = np.log1p(_b_exp_neg_abs(d, f[2], -2.0), out=f[2])
+    np.subtract(np.add(d, e, out=out), 0.6931471805599453, out=out)
+    np.copyto(out, small, where=np.less_equal(d, 1.0, out=m[0]))
+
+
+def _b_log_cosh_grad(t, p, a, b, out, f, w, m):
+    np.divide(np.tanh(np.subtract(p, t, out=out), out=out), b, out=out)  # b: N
+
+
+def _b_bce_logits(t, z, a, b, out, f, w, m):
+    np.subtract(np.maximum(z, 0, out=out), np.multiply(z, t, out=f[0]), out=out)
+    np.add(out, np.log1p(_b_exp_neg_abs(z, f[0]), out=f[0]), out=out)
+
+
+def _b_bce_logits_grad(t, z, a, b, out, f, w, m):
+    e = _b_exp_neg_abs(z, f[0])
+    d = np.add(e, 1.0, out=f[1])
+    pos = np.greater_equal(z, 0, out=m[0])
+    s_pos, s_neg = f[2], f[3]
+    np.copyto(s_pos, e)  # sigmoid(z) = where(z >= 0, 1, e) / (1 + e)
+    np.copyto(s_pos, 1.0, where=pos)
+    np.divide(s_pos, d, out=s_pos)
+    np.copyto(s_neg, e)  # sigmoid(-z) = where(-z >= 0, 1, e) / (1 + e)
+    np.copyto(s_neg, 1.0, where=np.less_equal(z, 0, out=m[1]))
+    np.divide(s_neg, d, out=s_neg)
+    np.multiply(np.subtract(1.0, t, out=out), s_pos, out=out)
+    np.subtract(out, np.multiply(t, s_neg, out=s_neg), out=out)
+    np.divide(out, b, out=out)  # b: N
+
+
+#: name -> block function; the parameters a, b as the formula takes them (a count N where it divides by N)
+BLOCKS = {name: globals()[f"_b_{name}"] for name in FORMULAS}
+
+
+def _block_params(name, values):
+    """The fused kernels' parameters as the block functions take them: the formulas divide by N where the
+    fused loops multiply by 1/N, so 1/N becomes N (exact: 1 / (1/N) rounds back to N)."""
+    a, b = values
+    if name == "huber_grad":
+        return a, float(round(1.0 / b))
+    if name in ("log_cosh_grad", "bce_logits_grad"):
+        return 0.0, float(round(1.0 / a))
+    if name == "mse_grad":
+        return 0.0, a
+    return a, b
+
+
+def _run_blocks(name, flat, a, b, out, lo, hi):
+    fn = BLOCKS[name]
+    dt = out.dtype
+    size = min(BLOCK, hi - lo)
+    f = [np.empty(size, dt) for _ in range(4)]
+    w = [np.empty(size, np.float64) for _ in range(3)] if name.startswith("gelu") else None
+    m = [np.empty(size, bool) for _ in range(2)]
+    x, y = flat[0], flat[-1]
+    for i in range(lo, hi, BLOCK):
+        j = min(i + BLOCK, hi)
+        n = j - i
+        if n != size:
+            f = [v[:n] for v in f]
+            w = w and [v[:n] for v in w]
+            m = [v[:n] for v in m]
+        fn(x[i:j], y[i:j], a, b, out[i:j], f, w, m)
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def threads() -> int:
+    """Worker threads of the block-wise threaded path: ``NUMBA_NUM_THREADS`` when set (as the fused
+    loops), else the CPUs this process may use, at most 8."""
+    env = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(8, cpus))
+
+
+def _pool():
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL = ThreadPoolExecutor(threads(), thread_name_prefix="nnkernel")
+        return _POOL
+
+
+def blocks(name: str, *args, workers: int = 1):
+    """``FORMULAS[name]`` elementwise by the array-API formula's NumPy ufuncs, block by block, over
+    ``workers`` threads (same arguments as :func:`call`)."""
+    flat, values, out = _operands(name, args)
+    a, b = _block_params(name, values)
+    o = out.reshape(-1)
+    n = o.size
+    if workers <= 1 or n < 2 * BLOCK:
+        _run_blocks(name, flat, a, b, o, 0, n)
+        return out
+    step = -(-n // workers // BLOCK) * BLOCK  # contiguous parts, whole blocks each
+    parts = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+    jobs = [_pool().submit(_run_blocks, name, flat, a, b, o, lo, hi) for lo, hi in parts]
+    for job in jobs:
+        job.result()
+    return out
+
+
+# ----------------------------------------------------------------------------- dispatch
+def run(name: str, formula, xp, *args):
+    """``FORMULAS[name]`` on large NumPy operands by the planned path (``formula(xp, *args)`` is the
+    array-API formula, one of the candidates); with ``NNKERNEL_PLAN=0``, the fused loop."""
+    from . import planner
+
+    return planner.run(name, formula, xp, args)

@@ -156,15 +156,27 @@ def mean_error_grad(y_true, y_pred):
 def mse(y_true, y_pred, reduction="mean"):
     """Mean squared error: mean of (y - y_hat)^2."""
     xp, t, p = _pair("mse", y_true, y_pred)
+    if fused.applies(t, p):
+        return _reduce(xp, "mse", fused.run("sq_err", _sq_err, xp, t, p), reduction)
+    return _reduce(xp, "mse", _sq_err(xp, t, p), reduction)
+
+
+def _sq_err(xp, t, p):
     r = p - t
-    return _reduce(xp, "mse", r * r, reduction)
+    return r * r
 
 
 @_loss
 def mse_grad(y_true, y_pred):
     """d MSE / d y_hat = 2 (y_hat - y) / N."""
     xp, t, p = _pair("mse", y_true, y_pred)
-    return (2.0 / size(p)) * (p - t)
+    if fused.applies(t, p):
+        return fused.run("mse_grad", _mse_grad, xp, t, p, 2.0 / size(p))
+    return _mse_grad(xp, t, p, 2.0 / size(p))
+
+
+def _mse_grad(xp, t, p, c):
+    return c * (p - t)
 
 
 @_loss
@@ -239,10 +251,13 @@ def huber(y_true, y_pred, reduction="mean", delta=1.0):
     delta = _check_delta(delta)
     xp, t, p = _pair("huber", y_true, y_pred)
     if fused.applies(t, p):
-        return _reduce(xp, "huber", fused.call("huber", t, p, delta), reduction)
+        return _reduce(xp, "huber", fused.run("huber", _huber, xp, t, p, delta), reduction)
+    return _reduce(xp, "huber", _huber(xp, t, p, delta), reduction)
+
+
+def _huber(xp, t, p, delta):
     a = xp.abs(p - t)
-    losses = where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta), like=a)
-    return _reduce(xp, "huber", losses, reduction)
+    return where(a <= delta, 0.5 * a * a, delta * (a - 0.5 * delta), like=a)
 
 
 @_loss
@@ -251,7 +266,11 @@ def huber_grad(y_true, y_pred, delta=1.0):
     delta = _check_delta(delta)
     xp, t, p = _pair("huber", y_true, y_pred)
     if fused.applies(t, p):
-        return fused.call("huber_grad", t, p, delta, 1.0 / size(p))
+        return fused.run("huber_grad", _huber_grad, xp, t, p, delta, 1.0 / size(p))
+    return _huber_grad(xp, t, p, delta)
+
+
+def _huber_grad(xp, t, p, delta, inv_n=None):
     return xp.clip(p - t, -delta, delta) / size(p)
 
 
@@ -265,13 +284,16 @@ def log_cosh(y_true, y_pred, reduction="mean"):
     """
     xp, t, p = _pair("log_cosh", y_true, y_pred)
     if fused.applies(t, p):
-        return _reduce(xp, "log_cosh", fused.call("log_cosh", t, p), reduction)
+        return _reduce(xp, "log_cosh", fused.run("log_cosh", _log_cosh, xp, t, p), reduction)
+    return _reduce(xp, "log_cosh", _log_cosh(xp, t, p), reduction)
+
+
+def _log_cosh(xp, t, p):
     a = xp.abs(p - t)
     s = xp.minimum(a, xp.ones_like(a))
     small = xp.log1p(xp.expm1(s) * -xp.expm1(-s) / 2.0)
     large = a + xp.log1p(xp.exp(-2.0 * a)) - 0.6931471805599453
-    losses = xp.where(a <= 1.0, small, large)
-    return _reduce(xp, "log_cosh", losses, reduction)
+    return xp.where(a <= 1.0, small, large)
 
 
 @_loss
@@ -279,7 +301,11 @@ def log_cosh_grad(y_true, y_pred):
     """d log-cosh / d y_hat = tanh(y_hat - y) / N."""
     xp, t, p = _pair("log_cosh", y_true, y_pred)
     if fused.applies(t, p):
-        return fused.call("log_cosh_grad", t, p, 1.0 / size(p))
+        return fused.run("log_cosh_grad", _log_cosh_grad, xp, t, p, 1.0 / size(p))
+    return _log_cosh_grad(xp, t, p)
+
+
+def _log_cosh_grad(xp, t, p, inv_n=None):
     return xp.tanh(p - t) / size(p)
 
 
@@ -311,9 +337,13 @@ def binary_cross_entropy_with_logits(y_true, y_pred, reduction="mean"):
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
     _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
     if fused.applies(t, z):
-        return _reduce(xp, "binary_cross_entropy_with_logits", fused.call("bce_logits", t, z), reduction)
-    losses = xp.maximum(z, xp.zeros_like(z)) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
-    return _reduce(xp, "binary_cross_entropy_with_logits", losses, reduction)
+        return _reduce(xp, "binary_cross_entropy_with_logits", fused.run("bce_logits", _bce_logits, xp, t, z),
+                       reduction)
+    return _reduce(xp, "binary_cross_entropy_with_logits", _bce_logits(xp, t, z), reduction)
+
+
+def _bce_logits(xp, t, z):
+    return xp.maximum(z, xp.zeros_like(z)) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
 
 
 @_loss
@@ -323,13 +353,17 @@ def binary_cross_entropy_with_logits_grad(y_true, y_pred):
     Computed as ((1 - y) sigma(z) - y sigma(-z)) / N, the same number since 1 - sigma(z) = sigma(-z):
     for y = 1 and a large z the difference sigma(z) - 1 would cancel, while sigma(-z) keeps every digit.
     """
-    from .activations import sigmoid
-
     xp, t, z = _pair("binary_cross_entropy_with_logits", y_true, y_pred)
     _check_probs(xp, "binary_cross_entropy_with_logits", y_true=t)
     if fused.applies(t, z):
-        return fused.call("bce_logits_grad", t, z, 1.0 / size(z))
-    return ((1.0 - t) * sigmoid(z) - t * sigmoid(-z)) / size(z)
+        return fused.run("bce_logits_grad", _bce_logits_grad, xp, t, z, 1.0 / size(z))
+    return _bce_logits_grad(xp, t, z)
+
+
+def _bce_logits_grad(xp, t, z, inv_n=None):
+    from .activations import _sigmoid
+
+    return ((1.0 - t) * _sigmoid(xp, z) - t * _sigmoid(xp, -z)) / size(z)
 
 
 @_loss

@@ -10,6 +10,12 @@ from nnkernel import fused
 pytestmark = pytest.mark.skipif(not fused.enabled(), reason="Numba is not installed (or NNKERNEL_FUSED=0)")
 
 N = fused.MIN_SIZE * 2
+
+
+@pytest.fixture(autouse=True)
+def _fused_loop_only(monkeypatch):
+    """These tests are about the fused loops: no planning (tests/test_planner.py times the candidates)."""
+    monkeypatch.setenv("NNKERNEL_PLAN", "0")
 A, L = nk.activations, nk.losses
 
 #: (public function, keyword arguments): every function with a fused path
@@ -19,7 +25,7 @@ ACTIVATIONS = [("sigmoid", {}), ("sigmoid_grad", {}), ("tanh_grad", {}), ("leaky
                ("swish_grad", {"beta": 1.7}), ("gelu", {}), ("gelu_grad", {})]
 #: derivatives that pass through zero as a sum of two O(1) terms (swish's and GELU's minimum)
 CANCELLING = {"swish_grad", "gelu_grad"}
-LOSSES = [("huber", {"delta": 0.8}), ("huber_grad", {"delta": 0.8}), ("log_cosh", {}), ("log_cosh_grad", {}),
+LOSSES = [("mse", {}), ("mse_grad", {}), ("huber", {"delta": 0.8}), ("huber_grad", {"delta": 0.8}), ("log_cosh", {}), ("log_cosh_grad", {}),
           ("binary_cross_entropy_with_logits", {}), ("binary_cross_entropy_with_logits_grad", {})]
 
 
@@ -123,7 +129,7 @@ def test_what_takes_the_fused_path(monkeypatch):
 #: public function -> the kernel it must reach on a large array
 ENTRY_POINTS = {**{name: name for name, _ in ACTIVATIONS},
                 "selu": "elu", "selu_grad": "elu_grad", "softplus_grad": "sigmoid",
-                "huber": "huber", "huber_grad": "huber_grad", "log_cosh": "log_cosh",
+                "mse": "sq_err", "mse_grad": "mse_grad", "huber": "huber", "huber_grad": "huber_grad", "log_cosh": "log_cosh",
                 "log_cosh_grad": "log_cosh_grad", "binary_cross_entropy_with_logits": "bce_logits",
                 "binary_cross_entropy_with_logits_grad": "bce_logits_grad"}
 
