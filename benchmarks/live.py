@@ -195,6 +195,36 @@ def key_to_pixels(page, control: str = ".widget-slider", presses: int = 25, time
     return out
 
 
+def dropdown_to_pixels(page, control: str = ".widget-dropdown", presses: int = 10, pause_s: float = 1.0,
+                       timeout_s: float = 5.0) -> list[float]:
+    """Milliseconds from an arrow-key press on the first dropdown matching ``control`` (a focused ``<select>``
+    takes the next option at once) to changed pixels, for ``presses`` presses; the direction turns at
+    either end of the options.  ``pause_s`` between presses: a reader looks at each choice (and an idle
+    kernel draws the choices one step away meanwhile: widgets/base.py, Explorer.warm)."""
+    select = page.locator(f"{control} select").first
+    select.focus()
+    key, out, misses = "ArrowDown", [], 0
+    while len(out) < presses and misses < 4:
+        page.wait_for_timeout(pause_s * 1e3)
+        now = select.input_value()
+        before = page.evaluate(SIGNATURE)
+        t0 = time.perf_counter()
+        page.keyboard.press(key)
+        if select.input_value() == now:  # at the end of the options
+            key = "ArrowUp" if key == "ArrowDown" else "ArrowDown"
+            misses += 1
+            continue
+        misses = 0
+        try:
+            page.wait_for_function(f"(b) => {{ const s = ({SIGNATURE})(); return s !== null && s !== b; }}",
+                                   arg=before, timeout=timeout_s * 1e3, polling="raf")
+        except Exception:  # noqa: BLE001 - the figure did not change: count it as a miss
+            misses += 1
+            continue
+        out.append((time.perf_counter() - t0) * 1e3)
+    return out
+
+
 def open_in_lab(page, url: str, notebook: str, timeout_s: float = 120) -> float:
     """Open ``notebook`` (a path under the server's root) in JupyterLab, run all its cells, and wait for the
     explorer's first plot; returns the seconds from Run All to the plot."""

@@ -325,7 +325,10 @@ class Explorer:
 
     def _on_change(self, change) -> None:
         if not self._quiet:
+            self._touched = True
             self.update()
+
+    _touched = False  # a reader has changed a control (warming starts only then: never before a first update)
 
     _quiet = False
     _off_screen = False
@@ -535,14 +538,16 @@ class Explorer:
         return len(todo)
 
     #: seconds without an update before an idle kernel draws a static part (each takes 0.1-0.3 s)
-    WARM_IDLE_S = 0.4
+    WARM_IDLE_S = 0.6
     _warm_pending = False
     _last_update = 0.0
 
-    def _schedule_warm(self) -> None:
-        """In a live kernel, warm one neighbour at a time whenever the reader has been idle for
-        ``WARM_IDLE_S``; never on the book's static page, in tests, or without a kernel's event loop."""
-        if self._warm_pending or not self.static_controls or self._off_screen or page.on_static_page():
+    def _schedule_warm(self, delay: float | None = None) -> None:
+        """In a live kernel, once the reader has changed a control, warm one neighbour at a time whenever
+        the reader has been idle for ``WARM_IDLE_S`` (a step under way delays the next key by one full
+        draw at most); never on the book's static page, in tests, or without a kernel's event loop."""
+        if (self._warm_pending or not self._touched or not self.static_controls or self._off_screen
+                or page.on_static_page()):
             return
         try:
             from IPython import get_ipython
@@ -563,10 +568,10 @@ class Explorer:
                 drawn = self.warm(limit=1)
             except Exception:  # noqa: BLE001 - warming is an optimisation: never disturb the reader
                 return
-            if drawn:
-                self._schedule_warm()
+            if drawn:  # the next one at once if the reader is still idle
+                self._schedule_warm(0.02)
 
-        loop.call_later(self.WARM_IDLE_S, step)
+        loop.call_later(self.WARM_IDLE_S if delay is None else delay, step)
 
     # -- the published page ---------------------------------------------------------------
     def state(self) -> str:
