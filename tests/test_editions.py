@@ -10,6 +10,7 @@ on 127.0.0.1, a chapter is downloaded from it into a fresh virtual environment (
 ipykernel from pip's index) and run there; its first cell installs the package from the site.  That
 test needs pip's index: it is skipped when NNK_OFFLINE=1 or when pip cannot reach the index.
 """
+import ast
 import contextlib
 import functools
 import html.parser
@@ -229,3 +230,65 @@ def test_fresh_venv_installs_a_downloaded_chapter_from_the_site(edition, tmp_pat
     done = time.perf_counter()
     print(f"\nfresh venv: nbclient and ipykernel installed in {set_up - started:.0f} s; "
           f"{CHAPTERS[0]} downloaded, its package installed from the site and run in {done - set_up:.0f} s")
+
+
+# Import names of the chapters' third-party modules -> distribution names
+DISTRIBUTION = {"IPython": "ipython", "mpmath": "mpmath", "numpy": "numpy", "scipy": "scipy",
+                "matplotlib": "matplotlib", "ipywidgets": "ipywidgets"}
+PROVIDED = {"nnkernel", "widgets", "IPython"}  # the book's package; IPython comes with every kernel
+
+
+def _requirement_names(lines):
+    names = {}
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            name, _, version = line.partition("==")
+            names[name.strip().lower()] = version.strip()
+    return names
+
+
+def _chapter_imports(path):
+    """Top-level names of the third-party modules a chapter's code cells import."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    found = set()
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            for node in ast.walk(ast.parse("".join(cell["source"]))):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    found.add(node.module.split(".")[0])
+    return {name for name in found if name not in sys.stdlib_module_names and name not in PROVIDED}
+
+
+def _package_dependencies():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return {dep.split(">")[0].split("=")[0].split("<")[0].strip().lower() for dep in project["dependencies"]}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "lessons").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_first_cell_installs_what_the_chapter_imports(path):
+    """The package's dependencies and the packages a chapter's first cell adds cover its imports."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    first = "".join(next(c for c in notebook["cells"] if c["cell_type"] == "code")["source"])
+    line = next(x for x in first.splitlines() if x.strip().startswith("packages = [source"))
+    added = {word.strip('"') for word in line.split("#")[0].split("[", 1)[1].rstrip("] ").split(", ")[1:]}
+    needed = {DISTRIBUTION.get(name, name).lower() for name in _chapter_imports(path)}
+    assert needed <= _package_dependencies() | added, path.stem
+
+
+def test_binder_installs_what_readers_need_at_the_books_versions():
+    binder = (ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert "-e ." in [line.strip() for line in binder]  # the repository's package, after repo2docker's copy
+    pins, root = _requirement_names(binder), _requirement_names(
+        (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines())
+    assert {name: root.get(name) for name in pins} == pins  # the versions the book is built and tested with
+    chapters = set()
+    for path in (ROOT / "lessons").glob("*.ipynb"):
+        chapters |= {DISTRIBUTION.get(name, name).lower() for name in _chapter_imports(path)}
+    assert chapters | _package_dependencies() <= set(pins)
+    runtime = (ROOT / "binder" / "runtime.txt").read_text(encoding="utf-8").strip()
+    assert runtime == f"python-{sys.version_info.major}.{sys.version_info.minor}"  # the version tested here
