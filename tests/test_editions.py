@@ -32,7 +32,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "tools"))
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from edition import launch_links, read_edition
+from edition import launch_links, read_edition, stamp_notebook
 from mini_book import build_mini_book
 
 CHAPTERS = ("lessons/ewma", "lessons/losses")
@@ -143,6 +143,19 @@ def test_every_chapter_page_has_the_four_links(edition):
         assert links["colab"]["href"] == ("https://colab.research.google.com/github/nnk-example/nnk-book/blob/"
                                           f"fall-2026/{notebook}")
         assert links["download"]["download"] == Path(notebook).name
+
+
+def test_stamping_a_chapter_changes_its_site_line_only(tmp_path):
+    """``edition.py stamp`` (and the build, on the site's copies) keeps the notebook's format."""
+    original = (ROOT / "lessons" / "ewma.ipynb").read_text(encoding="utf-8")
+    copy = tmp_path / "ewma.ipynb"
+    copy.write_text(original, encoding="utf-8")
+    assert stamp_notebook(copy, "https://b.example/book/")
+    changed = [(a, b) for a, b in zip(original.splitlines(), copy.read_text(encoding="utf-8").splitlines(),
+                                      strict=True) if a != b]
+    line = '    "BOOK_SITE_URL = {}  # the book\'s web address, filled in by the book\'s build\\n",'
+    assert changed == [(line.format('\\"\\"'), line.format('\\"https://b.example/book/\\"'))]
+    assert copy.read_text(encoding="utf-8").endswith("}\n")
 
 
 def test_links_follow_the_configuration():
