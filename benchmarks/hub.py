@@ -550,7 +550,7 @@ def run(results, sizes=CLASS_SIZES) -> dict:
     if nice:
         os.nice(nice)
     with tempfile.TemporaryDirectory(prefix="nnk-class-") as tmp, git_http(Path(tmp)) as (repo, branch), \
-            running_hub(Path(tmp) / "hub", nice=nice) as hub:
+            running_hub(Path(tmp) / "hub") as hub:  # started from here, it inherits the priority
         rss, cpu = [], []
         held = 0
         for n in sizes:
