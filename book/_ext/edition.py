@@ -126,7 +126,14 @@ def launch_bar(links, download_href, notebook_name):
 
 def config_inited(app, config):
     """Read the edition once, so that a changed setting rebuilds the pages (an "html" config value)."""
-    config.nnk_edition = read_edition()
+    from sphinx.util import logging
+
+    config.nnk_edition = edition = read_edition()
+    kinds = sorted(launch_links(edition, CHAPTER_PREFIX + "x"))
+    logger = logging.getLogger(__name__)
+    logger.info(f"edition: launch links {kinds or 'none'}; site {edition['BOOK_SITE_URL'] or 'not set'}")
+    if edition["BOOK_COLAB"] and "colab" not in kinds:
+        logger.info("edition: no Colab links (Colab opens notebooks from a github.com repository)")
 
 
 def add_launch_bar(app, pagename, templatename, context, doctree):
