@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import html
 import json
 import os
@@ -113,6 +114,15 @@ def encode_png(rgba: np.ndarray, level: int = 1) -> bytes:
 
     header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # width, height, bit depth, RGBA, deflate, no filter, no interlace
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, level)) + chunk(b"IEND", b"")
+
+
+def _live_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (a reader's live front end, or a chapter being executed)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None
 
 
 def _plain(markup: str) -> str:
@@ -308,6 +318,11 @@ class Explorer:
                 control.style.description_width = "initial"
             control.observe(self._on_change, names="value")
         self.update()
+        if _live_kernel() and not page.on_static_page():
+            # building made tens of thousands of objects: Python's next full garbage collection would stop
+            # the reader's first updates for a few hundred ms; do it now, before the figure is shown (after
+            # it, a full collection waits for a quarter as many new long-lived objects as exist)
+            gc.collect()
 
     # -- to be provided by subclasses ---------------------------------------------------
     def build(self) -> None:  # pragma: no cover - abstract
@@ -549,11 +564,13 @@ class Explorer:
         if (self._warm_pending or not self._touched or not self.static_controls or self._off_screen
                 or page.on_static_page()):
             return
+        if not _live_kernel():
+            return
         try:
             from IPython import get_ipython
 
             loop = get_ipython().kernel.io_loop
-        except Exception:  # noqa: BLE001 - no IPython, no kernel, no loop: nothing to schedule on
+        except Exception:  # noqa: BLE001 - a kernel without tornado's loop: nothing to schedule on
             return
         self._warm_pending = True
 

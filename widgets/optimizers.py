@@ -359,6 +359,8 @@ class OptimizerExplorer(Explorer):
         self.trajectories: dict[str, Trajectory] = {}
         self._drawn_surface = None
         self._contours = []
+        self._surface_contours: dict = {}  # surface key -> its contour sets
+        self._marker_legends: dict = {}  # with a saddle point or not -> the markers' legend
         self._cache: dict = {}
         kwargs.setdefault("dpi", 80)  # a PNG of fewer pixels: encoding it is the largest cost of an update
         super().__init__(**kwargs)
@@ -420,9 +422,17 @@ class OptimizerExplorer(Explorer):
 
     def _draw_surface(self, s: Surface):
         ax = self.ax_path
+        # each surface's contours are made once and kept on the axes, hidden while another surface shows
+        # (computing them again costs more than the drawing a kept static part saves)
         for c in self._contours:
-            c.remove()
-        self._contours = draw_surface(ax, s)
+            c.set_visible(False)
+        if s.key not in self._surface_contours:
+            self._surface_contours[s.key] = draw_surface(ax, s)
+        self._contours = self._surface_contours[s.key]
+        for c in self._contours:
+            c.set_visible(True)
+        ax.set_xlim(*s.xlim)
+        ax.set_ylim(*s.ylim)
         X, Y, Z = s.grid()
         self.start_marker.set_data([s.start[0]], [s.start[1]])
         self.min_marker.set_data([m[0] for m in s.minima], [m[1] for m in s.minima])
@@ -431,10 +441,12 @@ class OptimizerExplorer(Explorer):
         ax.set_title(f"{s.label}: f = {s.note}", fontsize=0.8 * title_pt)
         top = float(np.max(Z) - s.f_min)
         self.ax_loss.set_ylim(LOSS_FLOOR, 10 * top)
-        handles = [self.start_marker, self.min_marker] + ([self.saddle_marker] if s.saddles else [])
-        if getattr(self, "_marker_legend", None) is not None:
-            self._marker_legend.remove()
-        self._marker_legend = ax.legend(handles=handles, loc="lower right", fontsize=legend_size())
+        # the markers' key, with or without the saddle point: both made once, the one that applies shown
+        if bool(s.saddles) not in self._marker_legends:
+            handles = [self.start_marker, self.min_marker] + ([self.saddle_marker] if s.saddles else [])
+            self._marker_legends[bool(s.saddles)] = ax.legend(handles=handles, loc="lower right",
+                                                             fontsize=legend_size())
+        ax.legend_ = self._marker_legend = self._marker_legends[bool(s.saddles)]
 
     # -- what moves ---------------------------------------------------------------------------
     def optimizer(self, name, values=None):
