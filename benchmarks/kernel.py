@@ -1,12 +1,24 @@
 """nnkernel against PyTorch on the CPU, and CuPy against NumPy on a GPU.
 
 Elementwise work: forward plus derivative of every elementwise activation and
-loss on float32 arrays; a training step (forward, backward, Adam update) of a
-784-256-256-10 MLP.
+loss on float32 arrays of 1e5 to 1e7 elements; a training step (forward,
+backward, Adam update) of a 784-256-256-10 MLP; the time per call of a few
+functions at 10 to 1e5 elements (the Python-level overhead against PyTorch's);
+the planner's choices (nnkernel.planner); the first use of the fused loops with
+a cold and a warm Numba cache.  Run natively and as on another CPU
+(``NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
+OPENBLAS_CORETYPE=Nehalem NUMBA_NUM_THREADS=1``): each environment records
+under its own section (``kernel-cpu``, ``kernel-cpu-baseline``).
 """
 from __future__ import annotations
 
+import math
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
+import time
 
 import numpy as np
 
@@ -67,16 +79,118 @@ def elementwise_cases(xp_arrays):
     return cases
 
 
-def run_cpu(results, sizes=(10**6, 10**7)):
-    """nnkernel (NumPy) / PyTorch (CPU) time ratios, and each op against a memory copy."""
+#: the elementwise sizes compared with PyTorch
+SIZES = (10**5, 10**6, 10**7)
+#: sizes of the per-call overhead comparison
+OVERHEAD_SIZES = (10, 10**3, 10**5)
+
+
+def environment():
+    """``("native", "kernel-cpu")``, or ``("baseline", "kernel-cpu-baseline")`` where NumPy's CPU dispatch or
+    OpenBLAS's core type is narrowed (the "other CPU" emulation): each records under its own section."""
+    if os.environ.get("NPY_DISABLE_CPU_FEATURES", "").strip() or os.environ.get("OPENBLAS_CORETYPE", "").strip():
+        return "baseline", "kernel-cpu-baseline"
+    return "native", "kernel-cpu"
+
+
+def _per_call(fn, number):
+    """Seconds per call: the fastest of 5 runs of ``number`` calls (the overhead, not the noise)."""
+    fn()
+    best = math.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def overhead(results, torch, sec):
+    """Time per call of a few forward functions at small and middle sizes, nnkernel against PyTorch."""
+    F = torch.nn.functional
+    ops = {"sigmoid": (lambda z, t: nk.activations.sigmoid(z), lambda z, t: torch.sigmoid(z)),
+           "relu": (lambda z, t: nk.activations.relu(z), lambda z, t: torch.relu(z)),
+           "gelu": (lambda z, t: nk.activations.gelu(z), lambda z, t: F.gelu(z)),
+           "mse": (lambda z, t: nk.losses.mse(t, z), lambda z, t: F.mse_loss(z, t)),
+           "bce_with_logits": (lambda z, t: nk.losses.binary_cross_entropy_with_logits(t, z),
+                               lambda z, t: F.binary_cross_entropy_with_logits(z, t))}
+    for n in OVERHEAD_SIZES:
+        rng = np.random.default_rng(1)
+        z = rng.normal(0, 3, n).astype(np.float32)
+        t = (rng.random(n) < 0.5).astype(np.float32)
+        tz, tt = torch.tensor(z), torch.tensor(t)
+        number = 2000 if n <= 1000 else 100
+        ratios = []
+        for name, (ours, theirs) in ops.items():
+            a = _per_call(lambda ours=ours, z=z, t=t: ours(z, t), number)
+            with torch.no_grad():
+                b = _per_call(lambda theirs=theirs, tz=tz, tt=tt: theirs(tz, tt), number)
+            ratios.append(a / b)
+            results.add(sec, f"per call {name} n={n:.0e}, us (nnkernel)", a * 1e6, "us", section=sec)
+            results.add(sec, f"per call {name} n={n:.0e}, us (torch)", b * 1e6, "us", section=sec)
+        results.add(sec, f"per call n={n:.0e} median nnkernel/torch", statistics.median(ratios), "ratio",
+                    goal=1.0 if n == 10 else None, direction="max" if n == 10 else None, section=sec)
+
+
+_FIRST_USE = """
+import time, numpy as np
+t0 = time.perf_counter()
+import nnkernel as nk
+from nnkernel import fused
+A, L = nk.activations, nk.losses
+for dtype in (np.float32, np.float64):
+    z = np.linspace(-5, 5, 100_000).astype(dtype)
+    t = (z > 0).astype(dtype)
+    for n in ("sigmoid", "sigmoid_grad", "tanh_grad", "leaky_relu", "leaky_relu_grad", "elu", "elu_grad",
+              "softplus", "swish", "swish_grad", "gelu", "gelu_grad"):
+        getattr(A, n)(z)
+    for n in ("mse", "mse_grad", "huber", "huber_grad", "log_cosh", "log_cosh_grad",
+              "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad"):
+        getattr(L, n)(t, z)
+assert fused.kernel.cache_info().currsize == 20
+print(time.perf_counter() - t0)
+"""
+
+
+def first_use(results, sec):
+    """Seconds from import to every fused loop run once in both dtypes, in a fresh process: with an empty
+    cache directory (every loop compiled) and again with the cache it left (loops loaded)."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NNKERNEL_CACHE_DIR": cache, "NNKERNEL_PLAN": "0"}
+        for label in ("cold", "warm"):
+            out = subprocess.run([sys.executable, "-c", _FIRST_USE], env=env, capture_output=True, text=True,
+                                 timeout=600, check=True)
+            results.add(sec, f"fused loops first use, 20 kernels x 2 dtypes, s ({label} cache)",
+                        float(out.stdout.split()[-1]), "s", section=sec)
+
+
+def plans(results, sec):
+    """The planner's choices made during the run (float32, the benchmark's dtype), one record each: the
+    chosen candidate's time when planned, with the choice and every candidate's time."""
+    from nnkernel import planner
+
+    for row in planner.plan_table():
+        if row["dtype"] != "float32":
+            continue
+        t = row["times"].get(row["choice"], math.nan)
+        results.add(sec, f"plan {row['kernel']} float32 4^{row['size_class']}", t * 1e3, "ms", section=sec,
+                    choice=row["choice"], times=row["times"], planned=planner.enabled())
+
+
+def run_cpu(results, sizes=SIZES, compile_times=True):
+    """nnkernel (NumPy) / PyTorch (CPU) time ratios, each op against a memory copy, per-call overhead, the
+    MLP step, the plans; recorded under this CPU environment's section (see :func:`environment`)."""
     try:
         import torch
     except ImportError:
         print("kernel: PyTorch is not installed (pip install torch==2.13.0); skipping the CPU comparison")
         return
-    torch.set_num_threads(max(1, __import__("os").cpu_count() or 1))
+    label, sec = environment()
+    print(f"kernel: {label} CPU environment, section {sec}; "
+          f"NNKERNEL_PLAN={os.environ.get('NNKERNEL_PLAN', '(on)')}", flush=True)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
     tacts, tlosses = _torch_activations(torch), _torch_losses(torch)
-    ratios = []
+    ratios = {n: [] for n in sizes}
     for n in sizes:
         rng = np.random.default_rng(0)
         z = rng.normal(0, 3, n).astype(np.float32)
@@ -84,9 +198,10 @@ def run_cpu(results, sizes=(10**6, 10**7)):
         tz = torch.tensor(z, requires_grad=True)
         tt = torch.tensor(t)
         ttb = (tt > 0.5).float()
-        copy = best_of(lambda: z.copy(), repeat=5)
+        number = max(1, 10**6 // n)
+        copy = best_of(lambda: z.copy(), repeat=5, number=number)
         for name, fn in elementwise_cases((z, t)):
-            ours = best_of(fn, repeat=5)
+            ours = best_of(fn, repeat=5, number=number)  # the warm-up call makes the plan
             kind, op = name.split(" ", 1)
             if kind == "activation":
                 def theirs(op=op):
@@ -98,12 +213,15 @@ def run_cpu(results, sizes=(10**6, 10**7)):
                     out = tlosses[op](tz, ttb if op.startswith("binary") else tt)
                     (g,) = torch.autograd.grad(out, tz)
                     return out, g
-            ref = best_of(theirs, repeat=5)
-            ratios.append(ours / ref)
-            results.add("kernel-cpu", f"{name} n={n:.0e} nnkernel/torch", ours / ref, "ratio", section="kernel-cpu")
-            results.add("kernel-cpu", f"{name} n={n:.0e} time/memcopy", ours / copy, "ratio", section="kernel-cpu")
-    results.add("kernel-cpu", "elementwise median nnkernel/torch", statistics.median(ratios), "ratio", goal=1.0,
-                direction="max", section="kernel-cpu")
+            ref = best_of(theirs, repeat=5, number=number)
+            ratios[n].append(ours / ref)
+            results.add(sec, f"{name} n={n:.0e} nnkernel/torch", ours / ref, "ratio", section=sec)
+            results.add(sec, f"{name} n={n:.0e} time/memcopy", ours / copy, "ratio", section=sec)
+        results.add(sec, f"elementwise n={n:.0e} median nnkernel/torch", statistics.median(ratios[n]), "ratio",
+                    section=sec)
+    big = [r for n in sizes if n >= 10**6 for r in ratios[n]]  # the sizes of the original comparison
+    results.add(sec, "elementwise median nnkernel/torch", statistics.median(big), "ratio", goal=1.0,
+                direction="max", section=sec)
 
     model, X, y = mlp(256)
     opt = nk.optim.Adam(1e-3)
@@ -119,10 +237,15 @@ def run_cpu(results, sizes=(10**6, 10**7)):
         topt.step()
 
     ref = best_of(tstep, repeat=7, number=3)
-    results.add("kernel-cpu", "MLP 784-256-256-10 batch 256 step, ms (nnkernel)", ours * 1e3, "ms", section="kernel-cpu")
-    results.add("kernel-cpu", "MLP 784-256-256-10 batch 256 step, ms (torch)", ref * 1e3, "ms", section="kernel-cpu")
-    results.add("kernel-cpu", "MLP training step nnkernel/torch", ours / ref, "ratio", goal=1.3, direction="max",
-                section="kernel-cpu")
+    results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (nnkernel)", ours * 1e3, "ms", section=sec)
+    results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (torch)", ref * 1e3, "ms", section=sec)
+    results.add(sec, "MLP training step nnkernel/torch", ours / ref, "ratio", goal=1.0, direction="max",
+                section=sec)
+    overhead(results, torch, sec)
+    plans(results, sec)
+    if compile_times:
+        first_use(results, sec)
+    results.add(sec, "load average (1 min) at the end", os.getloadavg()[0], "", section=sec)
 
 
 def run_gpu(results, sizes=(10**6, 10**7)):

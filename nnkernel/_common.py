@@ -16,6 +16,7 @@ parts or parse strings).
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import os
@@ -146,7 +147,9 @@ def check_float(name, value, low=-math.inf, high=math.inf, *, low_open=False, hi
     TypeError unless it is a real number (bools, strings, None and complex
     numbers are not); ValueError if NaN, infinite or out of range.
     """
-    if not _is_real_scalar(value):
+    if type(value) is float or type(value) is int:  # the common case: no ABC checks (bool is not int here)
+        pass
+    elif not _is_real_scalar(value):
         raise TypeError(f"{where}{name} must be a real number in {_interval(low, high, low_open, high_open)}, "
                         f"got {_describe(value)}")
     v = float(value)
@@ -180,18 +183,20 @@ def check_int(name, value, minimum=None, maximum=None, *, where=""):
     TypeError for bools, strings, None and other non-numbers; ValueError for
     2.5, NaN, infinities and values out of range.
     """
-    words = _int_words(minimum, maximum)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}{name} must be {words}, got {_describe(value)}")
-    if isinstance(value, numbers.Integral):
-        v = int(value)
+    if type(value) is int:  # the common case: no ABC checks, and the words only for an error
+        v = value
     else:
-        f = float(value)
-        if not (math.isfinite(f) and f.is_integer()):
-            raise ValueError(f"{where}{name} must be {words}, got {value!r}")
-        v = int(f)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{where}{name} must be {_int_words(minimum, maximum)}, got {_describe(value)}")
+        if isinstance(value, numbers.Integral):
+            v = int(value)
+        else:
+            f = float(value)
+            if not (math.isfinite(f) and f.is_integer()):
+                raise ValueError(f"{where}{name} must be {_int_words(minimum, maximum)}, got {value!r}")
+            v = int(f)
     if (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
-        raise ValueError(f"{where}{name} must be {words}, got {value!r}")
+        raise ValueError(f"{where}{name} must be {_int_words(minimum, maximum)}, got {value!r}")
     return v
 
 
@@ -214,12 +219,12 @@ def check_callable(name, value, *, where="", allow_none=False):
 
 def check_choice(name, value, choices, *, where=""):
     """``value`` if it is one of the strings ``choices``; TypeError for a non-string, else ValueError."""
+    if isinstance(value, str) and value in choices:  # the common case: no message built
+        return value
     listed = ", ".join(map(repr, choices))
     if not isinstance(value, str):
         raise TypeError(f"{where}{name} must be one of {listed}, got {_describe(value)}")
-    if value not in choices:
-        raise ValueError(f"{where}{name} must be one of {listed}, got {value!r}")
-    return value
+    raise ValueError(f"{where}{name} must be one of {listed}, got {value!r}")
 
 
 def check_seed(value, name="seed", *, where=""):
@@ -260,11 +265,11 @@ def erfc(x):
     which is what the normal distribution Phi(z) = erfc(-z / sqrt 2) / 2 needs
     in its lower tail.
     """
+    if type(x) is np.ndarray:  # the common case, without the namespace lookup (microseconds per call)
+        return _scipy_erfc()(x)
     xp = array_namespace(x)
     if is_numpy_namespace(xp):
-        from scipy.special import erfc as _erfc
-
-        return _erfc(x)
+        return _scipy_erfc()(x)
     if is_cupy_namespace(xp):  # pragma: no cover - needs a GPU
         from cupyx.scipy.special import erfc as _erfc
 
@@ -278,8 +283,23 @@ def erfc(x):
     return xp.asarray(_erfc(host), dtype=x.dtype, device=getattr(x, "device", None))
 
 
+@functools.cache
+def _scipy_erfc():
+    from scipy.special import erfc as _erfc
+
+    return _erfc
+
+
+_PY_NUMBERS = (int, float, bool)
+
+
 def where(cond, a, b, like):
     """``xp.where`` that accepts Python numbers for ``a`` and ``b`` (cast to ``like``'s dtype)."""
+    if type(like) is np.ndarray and type(cond) is np.ndarray:  # NumPy: no namespace lookup, same result
+        ta, tb = type(a), type(b)
+        if (ta is np.ndarray or ta in _PY_NUMBERS) and (tb is np.ndarray or tb in _PY_NUMBERS):
+            t = like.dtype.type
+            return np.where(cond, t(a) if ta in _PY_NUMBERS else a, t(b) if tb in _PY_NUMBERS else b)
     xp = array_namespace(like)
     if not is_array_api_obj(a):
         a = xp.asarray(a, dtype=like.dtype, device=getattr(like, "device", None))
