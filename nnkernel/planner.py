@@ -6,7 +6,8 @@ wins where memory traffic dominates and there are cores to share it.  So
 nothing is assumed: the first time a kernel meets a dtype and a *size class*
 (4^k <= n < 4^(k+1) elements), each candidate evaluates that very call once
 to warm up and then once to three times against the clock (at most about
-0.1 s each), the fastest is kept, and its result is returned:
+0.1 s each), the one with the smallest median time is kept, and its result
+is returned:
 
 * ``formula``: the array-API formula, step by step (what small arrays get);
 * ``blocks``: the same NumPy ufuncs in cache-sized blocks into ``out=`` buffers;
@@ -28,6 +29,7 @@ import hashlib
 import json
 import os
 import platform
+import statistics
 import threading
 import time
 from functools import lru_cache
@@ -221,7 +223,8 @@ def _plan(k, name, formula, xp, args):
             t0 = time.perf_counter()
             out = fn()
             runs.append(time.perf_counter() - t0)
-        times[choice] = min(runs)
+        times[choice] = statistics.median(runs)  # not the minimum: a lucky run of a parallel loop on a
+        # busy machine would win a plan that is slow in use
         if best is None or times[choice] < times[best]:
             best, result = choice, out
     entry = {"choice": best, "times": {c: float(f"{t:.3g}") for c, t in times.items()}}
