@@ -14,6 +14,7 @@ import functools
 import html as htmlmod
 import http.server
 import io
+import shutil
 import sys
 import threading
 import time
@@ -75,7 +76,9 @@ PREPARE = """([title, page, notebook]) => {
 }"""
 
 TYPESET = """async () => {
-  if (window.MathJax && MathJax.typesetPromise) { MathJax.typesetClear(); await MathJax.typesetPromise(); }
+  if (!(window.MathJax && MathJax.typesetPromise)) return -1;
+  MathJax.typesetClear();
+  await MathJax.typesetPromise();
   return document.querySelectorAll("mjx-merror, .MathJax_Error").length;
 }"""
 
@@ -216,6 +219,8 @@ def print_solutions(context, base, host_doc, chapters):
         page.evaluate("""(markup) => { const art = document.querySelector("article.bd-article");
             art.innerHTML = markup; document.title = "Solutions"; }""", "\n".join(parts))
         errors = page.evaluate(TYPESET)
+        if errors < 0:
+            raise RuntimeError(f"{host_doc}.html does not load MathJax: the solutions cannot be typeset")
         if errors:
             print(f"  warning: {errors} MathJax error(s) in the solutions", file=sys.stderr)
         return _print(page)
@@ -281,8 +286,9 @@ def footers(context, labels, first_number):
 
 def _outline(reader, sections):
     """(title, page index) of each section of a printed page: the titles as the page writes them
-    (``sections``), the page indices from Chromium's outline of the PDF, whose titles can repeat or lose a
-    space where a heading wraps, so they are matched on their letters."""
+    (``sections``), the page indices from Chromium's outline of the PDF.  Chromium's titles lose a space
+    and repeat text where a heading wraps, so a title is matched, in order, on its letters up to where a
+    first line surely wraps."""
     marks = []
 
     def walk(items, depth):
@@ -295,7 +301,7 @@ def _outline(reader, sections):
     walk(reader.outline, 0)
     out, k = [], 0
     for title in sections:
-        key = "".join(title.split())
+        key = "".join(title.split())[:12]
         j = next((j for j in range(k, len(marks)) if marks[j][0].startswith(key)), None)
         if j is not None and marks[j][1] is not None:
             out.append((title, marks[j][1]))
@@ -317,7 +323,10 @@ def build(html_dir, output, meta=None, only=None):
     solutions = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+            if not chromium:
+                raise SystemExit("Chromium is not installed (run `make browser-setup`)")
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             context = browser.new_context(color_scheme="light", viewport={"width": 1100, "height": 1400})
             context.add_init_script("try { localStorage.setItem('mode', 'light');"
                                     " localStorage.setItem('theme', 'light'); } catch (e) {}")
@@ -334,7 +343,7 @@ def build(html_dir, output, meta=None, only=None):
                       f"{time.perf_counter() - t0:.1f} s", flush=True)
             if solutions:
                 host = next(doc for _, doc in reversed(pages)
-                            if "mathjax" in (html_dir / f"{doc}.html").read_text(encoding="utf-8"))
+                            if "mathjax/startup.js" in (html_dir / f"{doc}.html").read_text(encoding="utf-8"))
                 pdf = print_solutions(context, server.url, host, solutions)
                 reader = PdfReader(io.BytesIO(pdf))
                 body.append(("Appendix", SOLUTIONS_TITLE, reader,
@@ -371,7 +380,9 @@ def build(html_dir, output, meta=None, only=None):
     last_part, part_item = object(), None
     for (part, title, reader, outline), start in zip(body, starts):
         for pg in reader.pages:
-            writer.add_page(pg).merge_page(foot.pages[k])
+            added = writer.add_page(pg)
+            added.merge_page(foot.pages[k])
+            added.compress_content_streams()  # the merge writes the page's drawing uncompressed
             k += 1
         if part != last_part:
             part_item = (writer.add_outline_item(title=part, page_number=offset + start - 1)
