@@ -27,7 +27,7 @@ test: setup
 OTHER_CPU := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Nehalem NUMBA_NUM_THREADS=1
 test-other-cpu: setup
 ifeq ($(shell uname -m),x86_64)
-	$(OTHER_CPU) $(BIN)/python -m pytest -m "not browser" tests lessons
+	$(OTHER_CPU) $(BIN)/python -m pytest -m "not browser and not course" tests lessons
 else
 	@echo "test-other-cpu: the emulated CPU switches are x86-64 features; skipped on $$(uname -m)"
 endif

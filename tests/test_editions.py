@@ -35,6 +35,9 @@ sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from edition import launch_links, read_edition, stamp_notebook
 from mini_book import build_mini_book
 
+# CPU-independent and slow (book builds, a fresh venv): the other-CPU pass leaves it out (Makefile)
+pytestmark = pytest.mark.course
+
 CHAPTERS = ("lessons/ewma", "lessons/losses")
 REPO = "https://github.com/nnk-example/nnk-book.git"
 HUB = "https://hub.example.edu"
@@ -200,6 +203,7 @@ def _venv_python(venv):
 
 RUNNER = r"""
 import sys, nbformat, nbclient
+
 path = sys.argv[1]
 nb = nbformat.read(path, as_version=4)
 nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
