@@ -95,6 +95,8 @@ def naive_redraw(explorer):
 def run(results, steps=60):
     import time
 
+    dropdowns(results)
+
     for module, cls, kwargs, control_name, values in EXPLORERS:
         try:
             Explorer = getattr(importlib.import_module(module), cls)
@@ -125,6 +127,56 @@ def run(results, steps=60):
                     section="explorers")
         results.add("explorer-update", f"{label} naive / in place", statistics.median(naive) / med, "ratio",
                     section="explorers")
+
+
+def dropdowns(results):
+    """Kernel side of a dropdown change, per demo explorer with one: its first visit to each option (a full
+    layout and drawing), a visit to an option drawn before (the kept static part), and after the kernel
+    warmed the options one choice away (Explorer.warm); and each explorer's first slider update after
+    it is built (the first update a reader makes)."""
+    import ipywidgets as W
+
+    import widgets
+
+    for demo, (cls, kwargs) in widgets.DEMOS.items():
+        ex = cls(mode="image", **kwargs)
+        slider = next((c for c in ex.controls.values() if hasattr(c, "min") and not c.disabled
+                       and not isinstance(c, W.SelectionSlider)), None)
+        if slider is not None:
+            n = len(ex.timings_ms)
+            slider.value = slider.max if slider.value != slider.max else slider.min
+            if len(ex.timings_ms) > n:
+                results.add("explorer-first-update", f"{demo}: first slider update after building", ex.timings_ms[-1],
+                            "ms", goal=100, direction="max", section="explorers")
+        names = [n for n in ex.static_controls if isinstance(ex.controls[n], W.Dropdown)]
+        if not names:
+            continue
+        timed = {"first visit": [], "visited before": [], "warmed": []}
+        for name in names:
+            control = ex.controls[name]
+            options = [o[1] if isinstance(o, tuple) else o for o in control.options]
+            home = control.value
+            for phase, walk in (("first visit", options), ("visited before", options)):
+                for option in [*walk, home]:
+                    if option != control.value:
+                        n = len(ex.timings_ms)
+                        control.value = option
+                        if len(ex.timings_ms) > n:
+                            timed[phase].append(ex.timings_ms[-1])
+            ex._statics.clear()
+            ex.warm()
+            for option in options:
+                if option != control.value:
+                    n = len(ex.timings_ms)
+                    control.value = option
+                    if len(ex.timings_ms) > n:
+                        timed["warmed"].append(ex.timings_ms[-1])
+                    ex.warm()  # the reader pauses: the choices one step away are drawn meanwhile
+        for phase, t in timed.items():
+            if t:
+                results.add("explorer-dropdown", f"{demo}: dropdown change, {phase}, median of {len(t)}",
+                            statistics.median(t), "ms", goal=None if phase == "first visit" else 60,
+                            direction=None if phase == "first visit" else "max", section="explorers")
 
 
 #: timed in a fresh interpreter: ``import widgets`` after matplotlib and ipywidgets are already imported

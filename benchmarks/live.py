@@ -195,32 +195,37 @@ def key_to_pixels(page, control: str = ".widget-slider", presses: int = 25, time
     return out
 
 
+#: choose the option ``step`` places from the current one in the first ``<select>`` under ``control``, as a reader's
+#: choice does (the select's change event); returns the new index, or -1 past either end
+_CHOOSE = """([control, step]) => { const s = document.querySelector(control + ' select');
+    const i = s.selectedIndex + step;
+    if (i < 0 || i >= s.options.length) return -1;
+    s.selectedIndex = i; s.dispatchEvent(new Event('change', {bubbles: true})); return i; }"""
+
+
 def dropdown_to_pixels(page, control: str = ".widget-dropdown", presses: int = 10, pause_s: float = 1.0,
                        timeout_s: float = 5.0) -> list[float]:
-    """Milliseconds from an arrow-key press on the first dropdown matching ``control`` (a focused ``<select>``
-    takes the next option at once) to changed pixels, for ``presses`` presses; the direction turns at
-    either end of the options.  ``pause_s`` between presses: a reader looks at each choice (and an idle
-    kernel draws the choices one step away meanwhile: widgets/base.py, Explorer.warm)."""
-    select = page.locator(f"{control} select").first
-    select.focus()
-    key, out, misses = "ArrowDown", [], 0
+    """Milliseconds from choosing the next option of the first dropdown matching ``control`` (its select's
+    change event, as a click or an arrow key makes it; JupyterLab takes arrow keys for its own shortcuts) to
+    changed pixels, for ``presses`` choices; the direction turns at either end of the options.  ``pause_s``
+    between choices: a reader looks at each (and an idle kernel draws the choices one step away
+    meanwhile: widgets/base.py, Explorer.warm)."""
+    step, out, misses = 1, [], 0
     while len(out) < presses and misses < 4:
         page.wait_for_timeout(pause_s * 1e3)
-        now = select.input_value()
         before = page.evaluate(SIGNATURE)
         t0 = time.perf_counter()
-        page.keyboard.press(key)
-        if select.input_value() == now:  # at the end of the options
-            key = "ArrowUp" if key == "ArrowDown" else "ArrowDown"
+        if page.evaluate(_CHOOSE, [control, step]) < 0:  # at the end of the options
+            step = -step
             misses += 1
             continue
-        misses = 0
         try:
             page.wait_for_function(f"(b) => {{ const s = ({SIGNATURE})(); return s !== null && s !== b; }}",
                                    arg=before, timeout=timeout_s * 1e3, polling="raf")
         except Exception:  # noqa: BLE001 - the figure did not change: count it as a miss
             misses += 1
             continue
+        misses = 0
         out.append((time.perf_counter() - t0) * 1e3)
     return out
 
