@@ -217,8 +217,10 @@ def test_a_new_surface_redraws_the_contours_once(explorer):
     first = list(explorer._contours)
     explorer.controls["surface"].value = "rosenbrock"
     assert explorer.controls["lr"].value == SURFACES["rosenbrock"].lr  # the surface brings its own rate
-    assert all(c not in explorer.ax_path.collections for c in first)
-    assert all(c in explorer.ax_path.collections for c in explorer._contours)
+    # the first surface's contours are kept, hidden; the new surface's are drawn
+    assert all(c in explorer.ax_path.collections and not c.get_visible() for c in first)
+    assert all(c in explorer.ax_path.collections and c.get_visible() for c in explorer._contours)
+    assert not set(first) & set(explorer._contours)
     assert explorer.ax_path.get_xlim() == SURFACES["rosenbrock"].xlim
     assert explorer.ax_path.get_ylim() == SURFACES["rosenbrock"].ylim
     assert "Rosenbrock" in explorer.ax_path.get_title()
@@ -228,6 +230,12 @@ def test_a_new_surface_redraws_the_contours_once(explorer):
     assert explorer._background is background
     np.testing.assert_array_equal(explorer.lines["sgd"].get_xydata(),
                                   reference_path(SURFACES["rosenbrock"], "sgd", 1e-3, 0.9, 150)[0])
+    # back to the first surface: its contours shown again, not computed again (one visible set at a time)
+    rosenbrock = list(explorer._contours)
+    explorer.controls["surface"].value = "valley"
+    assert explorer._contours == first and all(c.get_visible() for c in first)
+    assert not any(c.get_visible() for c in rosenbrock)
+    assert len(explorer.ax_path.collections) == len(first) + len(rosenbrock)
 
 
 def test_image_shows_the_new_state(explorer):
