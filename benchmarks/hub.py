@@ -123,12 +123,17 @@ def _git_handler(project_root: str):
 @contextlib.contextmanager
 def git_http(workdir: Path):
     """The repository's HEAD as a bare clone served on 127.0.0.1 over git's smart HTTP protocol; yields
-    ``(url, branch)``, ``url`` the address nbgitpuller and ``git clone`` take."""
+    ``(url, branch)``, ``url`` the address nbgitpuller and ``git clone`` take, ``branch`` the checked-out
+    branch's name (``main`` for a detached HEAD), pointing at HEAD."""
     branch = _branch()
     repos = Path(workdir) / "git"
     bare = repos / REPO_NAME
-    subprocess.run(["git", "clone", "-q", "--bare", "--single-branch", "--branch", branch,
-                    str(ROOT), str(bare)], check=True, timeout=300)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    # --shared borrows the objects (no copy); the branch is set to HEAD, so a detached checkout (CI) works
+    subprocess.run(["git", "clone", "-q", "--bare", "--shared", str(ROOT), str(bare)], check=True, timeout=300)
+    subprocess.run(["git", "update-ref", f"refs/heads/{branch}", head], cwd=bare, check=True, timeout=60)
+    subprocess.run(["git", "symbolic-ref", "HEAD", f"refs/heads/{branch}"], cwd=bare, check=True, timeout=60)
     subprocess.run(["git", "update-server-info"], cwd=bare, check=True, timeout=60)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _git_handler(str(repos)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
