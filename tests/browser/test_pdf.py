@@ -3,6 +3,7 @@ pdftoppm and pypdf: every chapter in the contents' order with its bookmark, type
 source or unresolved reference, each explorer's note on where to use it live, the solutions in their
 appendix (and only pointers to them in the chapters), pages that are not blank, the metadata, and the
 HTML book's link to it."""
+import functools
 import re
 import shutil
 import subprocess
@@ -19,12 +20,17 @@ import pdf_edition
 
 PDF_NAME = "nnkernel-book.pdf"
 
-#: formulas from the chapters as MathJax typesets them (Unicode minus, Greek letters, primes), compared
-#: without white space: TeX source would read \sigma, \frac or a hyphen-minus instead
-FORMULAS = {
-    "activations": "σ(z)(1−σ(z))",
-    "activations ": "gstep(z)=0(z≠0)",
-}
+#: formulas from the chapters (their TeX in the comment) as MathJax typesets them, compared without white
+#: space: Unicode minus signs and Greek letters, where TeX source would read \sigma or a hyphen-minus
+FORMULAS = [
+    ("activations", "σ(z)(1−σ(z))"),  # \sigma(z)(1 - \sigma(z))
+    ("activations", "gstep(z)=0(z≠0)"),  # g'_{\text{step}}(z) = 0\ (z \neq 0), its prime set apart
+    ("losses", "X=[1,x]"),  # X = [\mathbf 1, \mathbf x]
+    ("maximum_likelihood", "NLL(θ)=−ℓ(θ)/N"),  # \mathrm{NLL}(\theta) = -\ell(\theta)/N
+    ("batch_normalization", "a=g(BN(xW))"),  # a = g(\mathrm{BN}(xW))
+    ("ewma", "1/(1−β)"),  # 1/(1 - \beta)
+    ("optimizers", "|1−4η|=1"),  # |1 - 4\eta| = 1
+]
 
 
 def _tool(name):
@@ -80,6 +86,7 @@ def _toc_docs(built_book):
     return [doc for _, doc in pdf_edition.toc_pages(built_book)]
 
 
+@functools.cache
 def _chapters(built_book):
     """(docname, title) in the contents' order."""
     return [(doc, pdf_edition.headings(built_book / f"{doc}.html")[0]) for doc in _toc_docs(built_book)]
@@ -117,7 +124,7 @@ def test_the_body_pages_are_numbered(built_book, bookmarks, pages_text):
 
 def test_formulas_are_typeset_and_no_tex_or_broken_reference_is_left(pages_text):
     flat = _flat(" ".join(pages_text))
-    for where, formula in FORMULAS.items():
+    for where, formula in FORMULAS:
         assert _flat(formula) in flat, (where, formula)
     text = "\n".join(pages_text)
     assert "??" not in text
@@ -128,9 +135,15 @@ def test_formulas_are_typeset_and_no_tex_or_broken_reference_is_left(pages_text)
     assert prose == []
 
 
+@functools.cache
+def _solutions(path):
+    return pdf_edition.solutions_of(path)
+
+
 def _players(path):
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    return [div["data-nnk-player"] for div in soup.select("div.nnk-player[data-nnk-player]")]
+    """The explorers' names on a built page, in its order."""
+    return re.findall(r'<div class="nnk-player"[^>]*\sdata-nnk-player="([^"]+)"',
+                      path.read_text(encoding="utf-8"))
 
 
 def test_each_explorer_prints_its_default_frame_and_where_to_use_it_live(built_book, pages_text):
@@ -152,7 +165,7 @@ def test_solutions_are_in_their_appendix_grouped_by_chapter(built_book, bookmark
     under = [(t, p) for d, t, p in bookmarks if p is not None and p >= appendix and d == 2]
     expected = []
     for doc, title in _chapters(built_book):
-        sols = pdf_edition.solutions_of(built_book / f"{doc}.html")
+        sols = _solutions(built_book / f"{doc}.html")
         if sols:
             expected.append((doc, title, [label for label, _ in sols]))
     assert len(expected) >= 8
