@@ -123,8 +123,8 @@ def _git_handler(project_root: str):
 @contextlib.contextmanager
 def git_http(workdir: Path):
     """The repository's HEAD as a bare clone served on 127.0.0.1 over git's smart HTTP protocol; yields
-    ``(url, branch)``, ``url`` the address nbgitpuller and ``git clone`` take, ``branch`` the checked-out
-    branch's name (``main`` for a detached HEAD), pointing at HEAD."""
+    ``(url, branch, commit)``: ``url`` the address nbgitpuller and ``git clone`` take, ``branch`` the
+    checked-out branch's name (``main`` for a detached HEAD), pointing at ``commit``, HEAD's when served."""
     branch = _branch()
     repos = Path(workdir) / "git"
     bare = repos / REPO_NAME
@@ -139,7 +139,7 @@ def git_http(workdir: Path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{REPO_NAME}", branch
+        yield f"http://127.0.0.1:{server.server_address[1]}/{REPO_NAME}", branch, head
     finally:
         server.shutdown()
         server.server_close()
@@ -590,7 +590,7 @@ def run(results, sizes=CLASS_SIZES) -> dict:
 
     summary = {"sizes": {}}
     load = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="nnk-class-") as tmp, git_http(Path(tmp)) as (repo, branch), \
+    with tempfile.TemporaryDirectory(prefix="nnk-class-") as tmp, git_http(Path(tmp)) as (repo, branch, _), \
             running_hub(Path(tmp) / "hub") as hub:
         rss, cpu, cpu_first = [], [], []
         overhead, launched = 0.0, 0

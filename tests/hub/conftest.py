@@ -20,7 +20,7 @@ def _missing(reason):
 
 @pytest.fixture(scope="session")
 def git_repo(tmp_path_factory):
-    """(url, branch) of this repository's HEAD served over git's smart HTTP protocol on 127.0.0.1."""
+    """(url, branch, commit) of this repository's HEAD served over git's smart HTTP protocol on 127.0.0.1."""
     if not shutil.which("git"):
         _missing("git is not installed")
     with hub_tools.git_http(tmp_path_factory.mktemp("git")) as served:

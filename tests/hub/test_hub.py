@@ -25,11 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = hub_tools.CHAPTER.removesuffix(".ipynb")
 
 
-def _head() -> str:
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
 def _clone_head(home: Path) -> str:
     return subprocess.run(["git", "rev-parse", "HEAD"], cwd=home / hub_tools.REPO_NAME, check=True,
                           capture_output=True, text=True).stdout.strip()
@@ -65,8 +60,8 @@ def test_wrong_password_is_refused(hub):
 
 def test_a_class_of_three(hub, git_repo):
     """Three students at once log in, start their servers, pull the book and run the chapter to its first
-    plot; each home holds a clone of this repository's HEAD."""
-    repo, branch = git_repo
+    plot; each home holds a clone of the commit served (this repository's HEAD)."""
+    repo, branch, commit = git_repo
     names = ["amal", "bo", "chidi"]
     try:
         got = hub_tools.a_class(hub, names, repo, branch, until_first_plot=True, timeout=400)
@@ -75,7 +70,7 @@ def test_a_class_of_three(hub, git_repo):
     for name, result in zip(names, got):
         assert isinstance(result, dict), f"{name}: {result!r}\n{hub.log_tail()}"
         assert result["first_plot_s"] > 0 and result["rss_mb"] > 0
-        assert _clone_head(hub.workdir / "home" / name) == _head()
+        assert _clone_head(hub.workdir / "home" / name) == commit
 
 
 # --- the book's launch button, in Chromium -----------------------------------------------------------
@@ -105,7 +100,7 @@ def hub_book(tmp_path_factory, hub, git_repo):
         from mini_book import build_mini_book
     finally:
         sys.path.remove(str(ROOT / "book" / "tools"))
-    repo, branch = git_repo
+    repo, branch, _ = git_repo
     html = build_mini_book(tmp_path_factory.mktemp("hub-book"), chapters=(CHAPTER,),
                            env={"BOOK_REPOSITORY_URL": repo, "BOOK_REPOSITORY_BRANCH": branch,
                                 "BOOK_JUPYTERHUB_URL": hub.url})
