@@ -127,7 +127,14 @@ def fingerprint(env: dict | None = None) -> str:
 
 
 def cache_path() -> str:
-    """The plan file for this CPU environment."""
+    """The plan file for this CPU environment (worked out once per setting of the variables it reads)."""
+    env = os.environ
+    return _cache_path((env.get("NNKERNEL_CACHE_DIR"), env.get("XDG_CACHE_HOME"), env.get("HOME"),
+                        *(env.get(v) for v in ENV_VARS)))
+
+
+@lru_cache(maxsize=32)
+def _cache_path(_variables: tuple) -> str:
     return os.path.join(cache_dir(), f"plan-{fingerprint()}.json")
 
 
