@@ -35,6 +35,9 @@ LOCAL = ("data:", "blob:", "http://127.0.0.1", "about:")
 MARGIN = {"top": "16mm", "bottom": "20mm", "left": "18mm", "right": "18mm"}
 PAGE_TIMEOUT_MS = 180_000
 SOLUTIONS_TITLE = "Solutions"
+#: the Solutions appendix is printed first and numbered on its own (S1, S2, ...), so each chapter's pointer
+#: to a solution can give its page
+APPENDIX_PREFIX = "S"
 
 READY = """async () => {
   // light mode whatever the reader's system prefers: the explorers' frames have a dark variant too
@@ -50,15 +53,16 @@ READY = """async () => {
 
 #: Removes every solution from the page (replaced by a pointer to the appendix) and puts the note on where
 #: to use each explorer live under its default frame.  Returns how many of each it changed.
-PREPARE = """([title, page, notebook]) => {
+PREPARE = """([title, page, notebook, solutionPages]) => {
   let solutions = 0, explorers = 0;
   document.querySelectorAll("div.solution").forEach(sol => {
+    const at = solutionPages[solutions] ? ", p.\u00a0" + solutionPages[solutions] : "";
     const t = sol.querySelector(".admonition-title");
     const label = t ? t.textContent.replace(/^\\s*Solution to\\s*/, "").trim() : "";
     const p = document.createElement("p");
     p.className = "nnk-print-solution-pointer";
     p.textContent = "Solution to " + label + ": in the appendix \u201cSolutions\u201d, under \u201c"
-        + title + "\u201d.";
+        + title + "\u201d" + at + ".";
     sol.replaceWith(p);
     solutions++;
   });
@@ -193,11 +197,11 @@ def _print(page):
                     prefer_css_page_size=False)
 
 
-def print_page(context, base, doc, title):
+def print_page(context, base, doc, title, solution_pages=()):
     page = _open(context, f"{base}/{doc}.html")
     try:
         page.evaluate(READY)
-        counts = page.evaluate(PREPARE, [title, f"{doc}.html", f"{doc}.ipynb"])
+        counts = page.evaluate(PREPARE, [title, f"{doc}.html", f"{doc}.ipynb", list(solution_pages)])
         return _print(page), counts
     finally:
         page.close()
@@ -272,10 +276,10 @@ FOOT_CSS = """@page { size: A4; margin: 0; } body { margin: 0; font: 8.5pt "Deja
      border-top: 0.4pt solid #999; padding-top: 1.5mm; }"""
 
 
-def footers(context, labels, first_number):
-    """One page per body page, blank but for its footer (running title and page number), to stamp on it."""
-    pages = "".join(f"<div class='p'><div class='f'><span>{htmlmod.escape(lab)}</span>"
-                    f"<span>{first_number + i}</span></div></div>" for i, lab in enumerate(labels))
+def footers(context, labels):
+    """One page per body page, blank but for its footer (running title, page number), to stamp on it."""
+    pages = "".join(f"<div class='p'><div class='f'><span>{htmlmod.escape(running)}</span>"
+                    f"<span>{htmlmod.escape(number)}</span></div></div>" for running, number in labels)
     page = context.new_page()
     try:
         page.set_content(f"<!doctype html><html><head><style>{FOOT_CSS}</style></head><body>{pages}</body></html>")
@@ -309,6 +313,35 @@ def _outline(reader, sections):
     return out
 
 
+def _solution_pages(reader, solutions):
+    """The page label (S1, S2, ...) of each solution in the printed appendix, per chapter, from its
+    outline's third level (each solution's heading, in order)."""
+    marks = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            elif depth == 2:
+                marks.append(("".join(str(item.title).split()), reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    out, k = [], 0
+    for _, _, sols in solutions:
+        found = []
+        for label, _ in sols:
+            key = "".join(label.split())
+            j = next((j for j in range(k, len(marks)) if marks[j][0].startswith(key)
+                      and not marks[j][0][len(key):len(key) + 1].isdigit()), None)
+            if j is None or marks[j][1] is None:
+                found.append(None)
+            else:
+                found.append(f"{APPENDIX_PREFIX}{marks[j][1] + 1}")
+                k = j + 1
+        out.append(found)
+    return out
+
+
 def build(html_dir, output, meta=None, only=None):
     from playwright.sync_api import sync_playwright
 
@@ -320,7 +353,6 @@ def build(html_dir, output, meta=None, only=None):
     pages = [pd for pd in toc_pages(html_dir) if not only or pd[1] in only]
     server = Server(html_dir)
     body = []  # (part, title, reader, outline)
-    solutions = []
     try:
         with sync_playwright() as p:
             chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -330,27 +362,32 @@ def build(html_dir, output, meta=None, only=None):
             context = browser.new_context(color_scheme="light", viewport={"width": 1100, "height": 1400})
             context.add_init_script("try { localStorage.setItem('mode', 'light');"
                                     " localStorage.setItem('theme', 'light'); } catch (e) {}")
-            for part, doc in pages:
-                t0 = time.perf_counter()
-                title, sections = headings(html_dir / f"{doc}.html")
-                pdf, (n_sol, n_exp) = print_page(context, server.url, doc, title)
-                reader = PdfReader(io.BytesIO(pdf))
-                body.append((part, title, reader, _outline(reader, sections)))
-                sols = solutions_of(html_dir / f"{doc}.html")
-                if sols:
-                    solutions.append((title, sols))
-                print(f"  {doc}: {len(reader.pages)} pages, {n_exp} explorer(s), {n_sol} solution(s), "
-                      f"{time.perf_counter() - t0:.1f} s", flush=True)
+            found = {doc: headings(html_dir / f"{doc}.html") for _, doc in pages}
+            solutions = [(doc, found[doc][0], sols) for _, doc in pages
+                         if (sols := solutions_of(html_dir / f"{doc}.html"))]
+            appendix, pointers = None, {}
             if solutions:
                 host = next(doc for _, doc in reversed(pages)
                             if "mathjax/startup.js" in (html_dir / f"{doc}.html").read_text(encoding="utf-8"))
-                pdf = print_solutions(context, server.url, host, solutions)
+                pdf = print_solutions(context, server.url, host, [(t, sols) for _, t, sols in solutions])
                 reader = PdfReader(io.BytesIO(pdf))
-                body.append(("Appendix", SOLUTIONS_TITLE, reader,
-                             _outline(reader, [title for title, _ in solutions])))
+                appendix = ("Appendix", SOLUTIONS_TITLE, reader,
+                            _outline(reader, [title for _, title, _ in solutions]))
+                pointers = dict(zip((doc for doc, _, _ in solutions), _solution_pages(reader, solutions)))
                 print(f"  solutions: {len(reader.pages)} pages", flush=True)
+            for part, doc in pages:
+                t0 = time.perf_counter()
+                title, sections = found[doc]
+                pdf, (n_sol, n_exp) = print_page(context, server.url, doc, title, pointers.get(doc, ()))
+                reader = PdfReader(io.BytesIO(pdf))
+                body.append((part, title, reader, _outline(reader, sections)))
+                print(f"  {doc}: {len(reader.pages)} pages, {n_exp} explorer(s), {n_sol} solution(s), "
+                      f"{time.perf_counter() - t0:.1f} s", flush=True)
+            if appendix:
+                body.append(appendix)
 
-            # page numbers: the body starts at 1 after the title page and the contents
+            # page numbers: the body starts at 1 after the title page and the contents; the appendix
+            # of solutions is numbered S1, S2, ...
             entries, labels, first = [], [], 1
             starts = []
             last_part = object()
@@ -358,13 +395,17 @@ def build(html_dir, output, meta=None, only=None):
                 if part != last_part and part:
                     entries.append(("part", part, None))
                 last_part = part
-                starts.append(first)
-                entries.append(("ch", title, first))
-                entries += [("sec", text, first + index) for text, index in outline]
-                labels += [title] * len(reader.pages)
-                first += len(reader.pages)
+                starts.append(len(labels) + 1)
+                if title == SOLUTIONS_TITLE and appendix and reader is appendix[2]:
+                    number = [f"{APPENDIX_PREFIX}{i + 1}" for i in range(len(reader.pages))]
+                else:
+                    number = [str(first + i) for i in range(len(reader.pages))]
+                    first += len(reader.pages)
+                entries.append(("ch", title, number[0]))
+                entries += [("sec", text, number[index]) for text, index in outline]
+                labels += [(title, n) for n in number]
             front = PdfReader(io.BytesIO(front_matter(context, meta, entries)))
-            foot = PdfReader(io.BytesIO(footers(context, labels, 1)))
+            foot = PdfReader(io.BytesIO(footers(context, labels)))
             browser.close()
     finally:
         server.close()

@@ -114,12 +114,19 @@ def test_every_chapter_in_order_with_its_bookmark(built_book, bookmarks, pages_t
     assert len(reader.pages) == len(pages_text)
 
 
+def _page_number(text):
+    """The number in a page's running footer (its last line's last word)."""
+    return [ln for ln in text.splitlines() if ln.strip()][-1].split()[-1]
+
+
 def test_the_body_pages_are_numbered(built_book, bookmarks, pages_text):
     marks = _chapter_starts(bookmarks, built_book)
-    first = marks[0][1]
-    for index in (first, first + 1, len(pages_text) - 1):
-        last_line = [ln for ln in pages_text[index].splitlines() if ln.strip()][-1]
-        assert last_line.split()[-1] == str(index - first + 1), last_line
+    first, appendix = marks[0][1], dict(marks)[pdf_edition.SOLUTIONS_TITLE]
+    for index in (first, first + 1, appendix - 1):
+        assert _page_number(pages_text[index]) == str(index - first + 1)
+    # the solutions appendix is numbered on its own: S1, S2, ...
+    for index in (appendix, len(pages_text) - 1):
+        assert _page_number(pages_text[index]) == f"{pdf_edition.APPENDIX_PREFIX}{index - appendix + 1}"
 
 
 def test_formulas_are_typeset_and_no_tex_or_broken_reference_is_left(pages_text):
@@ -177,12 +184,16 @@ def test_solutions_are_in_their_appendix_grouped_by_chapter(built_book, bookmark
         section = _flat(" ".join(pages_text[start:end + 1]))
         for label in labels:
             assert _flat(label) in section, (title, label)
-        # the chapter itself keeps a pointer to the appendix for each solution, not the solution
+        # the chapter itself keeps a pointer to the appendix's page for each solution, not the solution
         ch_start = chapter_pages[title]
         ch_end = chapter_pages[titles[titles.index(title) + 1]]
         chapter = _flat(" ".join(pages_text[ch_start:ch_end]))
-        pointer = _flat(f": in the appendix “Solutions”, under “{title}”.")
-        assert chapter.count(pointer) == len(labels), title
+        pointer = re.escape(_flat(f": in the appendix “Solutions”, under “{title}”, p. "))
+        found = re.findall(r"Solutionto(Exercise\d+)" + pointer + pdf_edition.APPENDIX_PREFIX + r"(\d+)\.",
+                           chapter)
+        assert [label for label, _ in found] == [_flat(label) for label in labels], title
+        for label, number in found:  # ... and the page it gives shows that solution
+            assert re.search(label + r"(?!\d)", _flat(pages_text[appendix + int(number) - 1])), (label, number)
         # and no solution's own title ("Solution to Exercise 1") is left in it
         assert chapter.count("Solutionto") == len(labels), title
 
