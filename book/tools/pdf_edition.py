@@ -3,9 +3,11 @@
 Each page of the table of contents (_toc.yml: the front matter, the chapters, the back matter) is served
 from the build on 127.0.0.1, opened in Chromium in light mode, made ready for print (MathJax typeset,
 every image loaded, explorers reduced to their default frame with a note on where to use them live,
-solutions moved to a closing appendix) and printed with its own outline of headings.  pypdf then joins a
-title page, a contents list with page numbers, the pages and the "Solutions" appendix, numbers the pages
-in the footer, builds the bookmarks and sets the metadata.
+solutions moved to a closing appendix) and printed with its own outline of headings.  The "Solutions"
+appendix is printed first and numbered on its own (S1, S2, ...), so each chapter's pointer to a solution
+gives its page.  pypdf then joins a title page, a contents list with page numbers, the pages and the
+appendix, numbers the pages in the footer, builds the bookmarks and sets the metadata.  Each page's
+print is bounded (PAGE_TIMEOUT_MS).
 
     python book/tools/pdf_edition.py _build/html -o _build/html/nnkernel-book.pdf
 """
