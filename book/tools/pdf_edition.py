@@ -12,11 +12,13 @@ print is bounded (PAGE_TIMEOUT_MS).
     python book/tools/pdf_edition.py _build/html -o _build/html/nnkernel-book.pdf
 """
 import argparse
+import contextlib
 import functools
 import html as htmlmod
 import http.server
 import io
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -36,20 +38,25 @@ LOCAL = ("data:", "blob:", "http://127.0.0.1", "about:")
 #: the printed page: A4, with room at the foot for the running footer drawn afterwards
 MARGIN = {"top": "16mm", "bottom": "20mm", "left": "18mm", "right": "18mm"}
 PAGE_TIMEOUT_MS = 180_000
+#: no page's whole print (load, MathJax, images, PDF) may take longer than this
+PAGE_LIMIT_S = 600
 SOLUTIONS_TITLE = "Solutions"
 #: the Solutions appendix is printed first and numbered on its own (S1, S2, ...), so each chapter's pointer
 #: to a solution can give its page
 APPENDIX_PREFIX = "S"
 
 READY = """async () => {
+  const atMost = (promise, ms) => Promise.race([promise, new Promise(done => setTimeout(done, ms))]);
   // light mode whatever the reader's system prefers: the explorers' frames have a dark variant too
   document.documentElement.dataset.mode = "light";
   document.documentElement.dataset.theme = "light";
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await atMost(MathJax.startup.promise, 120000);
+  }
   document.querySelectorAll("img").forEach(img => { img.loading = "eager"; img.decoding = "sync"; });
-  await Promise.all([...document.images].map(img => img.complete ? null :
-      new Promise(done => { img.onload = img.onerror = done; })));
-  await document.fonts.ready;
+  await atMost(Promise.all([...document.images].map(img => img.complete ? null :
+      new Promise(done => { img.onload = img.onerror = done; }))), 120000);
+  await atMost(document.fonts.ready, 30000);
   return [...document.images].filter(img => !img.naturalWidth && img.getAttribute("src")).length;
 }"""
 
@@ -199,7 +206,27 @@ def _print(page):
                     prefer_css_page_size=False)
 
 
+@contextlib.contextmanager
+def _bounded(what, seconds=PAGE_LIMIT_S):
+    """Raises TimeoutError if the block runs longer than ``seconds`` (SIGALRM; the main thread only)."""
+    def expire(signum, frame):
+        raise TimeoutError(f"printing {what} took over {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def print_page(context, base, doc, title, solution_pages=()):
+    with _bounded(doc):
+        return _print_page(context, base, doc, title, solution_pages)
+
+
+def _print_page(context, base, doc, title, solution_pages):
     page = _open(context, f"{base}/{doc}.html")
     try:
         page.evaluate(READY)
@@ -210,6 +237,11 @@ def print_page(context, base, doc, title, solution_pages=()):
 
 
 def print_solutions(context, base, host_doc, chapters):
+    with _bounded("the solutions"):
+        return _print_solutions(context, base, host_doc, chapters)
+
+
+def _print_solutions(context, base, host_doc, chapters):
     """The closing appendix: every chapter's solutions, grouped by chapter, typeset on one of the book's
     own pages that loads MathJax (its style sheets and MathJax) whose article is replaced by them."""
     parts = [f"<h1 id='solutions'>{SOLUTIONS_TITLE}</h1>",
