@@ -500,17 +500,20 @@ class Explorer:
 
     def neighbours(self) -> list[dict]:
         """The states one choice away from the current one: each other option of each dropdown among
-        ``static_controls``, the other controls as they are (what the reader's next choice draws)."""
+        ``static_controls``, the other controls as they are (what the reader's next choice draws); the
+        options next to the current one first (an arrow key's next choice)."""
         values = self.values()
         out = []
         for name in self.static_controls:
             control = self.controls[name]
             if page.kind(control) != "select" or control.disabled:
                 continue
-            for _, option in page._pairs(control):
-                if option != values[name]:
-                    out.append(self.choice_values(values, name, option))
-        return out
+            options = [option for _, option in page._pairs(control)]
+            here = options.index(values[name]) if values[name] in options else 0
+            for i in sorted(range(len(options)), key=lambda i: (abs(i - here), i)):
+                if i != here:
+                    out.append((abs(i - here), self.choice_values(values, name, options[i])))
+        return [v for _, v in sorted(out, key=lambda pair: pair[0])]
 
     def choice_values(self, values: dict, name: str, option) -> dict:
         """The controls' values once the reader picks ``option`` in dropdown ``name``: by default only that
