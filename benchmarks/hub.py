@@ -45,8 +45,8 @@ PASSWORD = "nnk-class-password"
 #: the class sizes measured, and the launch -> first plot p95 past which larger classes are not tried
 CLASS_SIZES = (1, 2, 4, 8, 12, 16, 20)
 P95_LIMIT_S = 30.0
-#: classes up to this size are measured even when a smaller one passed the limit (a shared machine)
-MIN_CLASS = 4
+#: classes up to this size are measured even when a smaller one passed the limit: the issue's class of 20
+MIN_CLASS = 20
 #: mime types that count as "a plot": a PNG, or a widget (the explorers and ipympl figures)
 PLOT_MIMES = ("image/png", "application/vnd.jupyter.widget-view+json")
 

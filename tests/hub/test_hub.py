@@ -21,6 +21,9 @@ import pytest
 from benchmarks import hub as hub_tools
 from benchmarks import live
 
+# CPU-independent and slow (a real hub): the other-CPU pass leaves it out (Makefile)
+pytestmark = pytest.mark.course
+
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = hub_tools.CHAPTER.removesuffix(".ipynb")
 
