@@ -265,10 +265,19 @@ def test_parallel_processes_share_one_cache_file(tmp_path):
     assert {k.split("/")[0] for k in plans} == {"sigmoid", "softplus", "tanh_grad", "elu"}
 
 
-def test_the_numba_loops_are_cached_on_disk():
-    A.sigmoid(_z(np.float64))
-    folder = os.path.join(planner.cache_dir(), "numba")
-    if not os.path.isdir(folder):  # this process loaded the loops before the fixture moved the cache
-        pytest.skip("the loops module was imported from another cache directory in this process")
-    names = os.listdir(os.path.join(folder, "__pycache__"))
+def test_the_numba_loops_are_cached_on_disk(tmp_path):
+    code = ("import numpy as np, nnkernel as nk\n"
+            "from nnkernel import fused\n"
+            "nk.activations.sigmoid(np.linspace(-5, 5, 70_000))\n"
+            "loop = fused.kernel('sigmoid')\n"
+            "print(sum(loop.stats.cache_hits.values()), sum(loop.stats.cache_misses.values()))\n")
+    env = {**os.environ, "NNKERNEL_CACHE_DIR": str(tmp_path), "NNKERNEL_PLAN": "0"}
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
+                             check=False)
+        assert out.returncode == 0, out.stderr[-1500:]
+        runs.append(tuple(int(v) for v in out.stdout.split()))
+    assert runs == [(0, 1), (1, 0)]  # compiled and saved, then loaded from the disk cache
+    names = os.listdir(tmp_path / "numba" / "__pycache__")
     assert any("loop_sigmoid" in n and n.endswith(".nbi") for n in names)
