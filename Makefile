@@ -1,5 +1,6 @@
 # The commands a newcomer needs; each one sets up the virtual environment first.
-#   make book   set up, then execute every chapter and build the HTML book into _build/html
+#   make book   set up, then execute every chapter and build the HTML book into _build/html, and its PDF
+#   make pdf    the PDF edition alone (_build/html/nnkernel-book.pdf), from the HTML book
 #   make test   set up, then run every test (kernel, explorers, and every notebook with nbval), then
 #               the kernel suite and nbval again as on another CPU (make test-other-cpu)
 #   make lab    set up, then open the chapters in JupyterLab
@@ -7,7 +8,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup test test-other-cpu book lab clean demo browser-setup
+.PHONY: setup test test-other-cpu book pdf lab clean demo browser-setup
 
 setup: $(VENV)/.installed
 
@@ -35,6 +36,16 @@ endif
 book: setup
 	rm -rf _build
 	$(BIN)/jupyter-book build -W --keep-going .
+	@if command -v chromium >/dev/null; then $(MAKE) --no-print-directory pdf; \
+	else echo "book: no Chromium, so no PDF edition (make browser-setup, then make pdf)"; fi
+
+# The book as one PDF, _build/html/nnkernel-book.pdf (linked from every page), printed from the built HTML
+# book by headless Chromium, offline: contents with page numbers, every chapter, each explorer at its
+# default setting with where to use it live, the solutions in a closing appendix (book/tools/pdf_edition.py)
+PDF := _build/html/nnkernel-book.pdf
+pdf: setup
+	test -f _build/html/index.html || $(MAKE) --no-print-directory book
+	$(BIN)/python book/tools/pdf_edition.py _build/html -o $(PDF)
 
 # As root (a container) JupyterLab refuses to start without --allow-root
 lab: setup
