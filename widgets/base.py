@@ -51,6 +51,7 @@ import json
 import os
 import re
 import struct
+import threading
 import time
 import warnings
 import zlib
@@ -263,6 +264,7 @@ class Explorer:
             raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
         self.mode = choose_mode(mode)
         self._statics: OrderedDict = OrderedDict()  # static key -> (axes' places, titles, background)
+        self._drawing = threading.RLock()  # held by update() and warm()
         self.presentation = presentation
         self.dpi = PRESENTATION_DPI if presentation else dpi
         self.timings_ms: list[float] = []
@@ -393,7 +395,7 @@ class Explorer:
     def update(self) -> None:
         """Recompute, update artists, and redraw; records the time it took in ``timings_ms``."""
         start = time.perf_counter()
-        with matplotlib.rc_context(self.rc):
+        with self._drawing, matplotlib.rc_context(self.rc):
             self.redraw(self.values())
             self.render()
         self._last_update = time.perf_counter()
@@ -539,6 +541,10 @@ class Explorer:
             todo = todo[:limit]
         if not todo:
             return 0
+        with self._drawing:  # a kernel may run the reader's update on another thread: never both at once
+            return self._warm(todo)
+
+    def _warm(self, todo) -> int:
         current = self.values()
         held = self.readout.hold_sync() if self.readout is not None else contextlib.nullcontext()
         with held, matplotlib.rc_context(self.rc):
@@ -569,9 +575,12 @@ class Explorer:
     def _schedule_warm(self, delay: float | None = None) -> None:
         """In a live kernel, once the reader has changed a control, warm one neighbour at a time whenever
         the reader has been idle for ``WARM_IDLE_S`` (a step under way delays the next key by one full
-        draw at most); never on the book's static page, in tests, or without a kernel's event loop."""
+        draw at most: the kernel's event loop and the thread that handles the reader's changes share
+        the figure through ``_drawing``); never on the book's static page, in tests, without a kernel's
+        event loop, with ipympl's canvas, or with NNK_EXPLORER_WARM=0."""
         if (self._warm_pending or not self._touched or not self.static_controls or self._off_screen
-                or page.on_static_page()):
+                or page.on_static_page() or self.mode == "ipympl"  # ipympl's canvas draws on requests of its own
+                or os.environ.get("NNK_EXPLORER_WARM", "1") == "0"):
             return
         if not _live_kernel():
             return
