@@ -533,8 +533,8 @@ class Explorer:
         then put the figure back as it was; returns how many were drawn.
 
         Nothing reaches the view: the drawing is Agg's own (ipympl's canvas sends nothing), and the
-        readout's changes are held and sent back unchanged.  A live kernel calls this while the reader
-        is idle (:meth:`_schedule_warm`); tests and benchmarks call it directly.
+        readout's changes are held and sent back unchanged.  With NNK_EXPLORER_WARM=1 a live kernel calls this
+        while the reader is idle (:meth:`_schedule_warm`); tests and benchmarks call it directly.
         """
         todo = [v for v in self.neighbours() if self.static_key(v) not in self._statics]
         if limit is not None:
@@ -577,10 +577,12 @@ class Explorer:
         the reader has been idle for ``WARM_IDLE_S`` (a step under way delays the next key by one full
         draw at most: the kernel's event loop and the thread that handles the reader's changes share
         the figure through ``_drawing``); never on the book's static page, in tests, without a kernel's
-        event loop, with ipympl's canvas, or with NNK_EXPLORER_WARM=0."""
+        event loop, with ipympl's canvas, or unless NNK_EXPLORER_WARM=1: it is opt-in, because on a
+        course's shared hub the drawing ahead spends CPU the class needs, and in the browser it gave no
+        clear gain from key press to pixels (benchmarks section frontends-live)."""
         if (self._warm_pending or not self._touched or not self.static_controls or self._off_screen
                 or page.on_static_page() or self.mode == "ipympl"  # ipympl's canvas draws on requests of its own
-                or os.environ.get("NNK_EXPLORER_WARM", "1") == "0"):
+                or os.environ.get("NNK_EXPLORER_WARM", "0") != "1"):
             return
         if not _live_kernel():
             return
