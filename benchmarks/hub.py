@@ -10,7 +10,7 @@ bare clone of HEAD, so nbgitpuller clones it as it would a public repository.
 ``python -m benchmarks --sections hub`` runs "a class at once": N students at the same time, each over
 HTTP as a browser would (log in, start the server, pull, run the chapter in a kernel over its
 websocket), for growing N; it records launch -> first plot, the chapter's run time and each student
-server's memory (RSS of the server and its kernel) and CPU time. The tests in tests/hub use the same code.
+server's memory (RSS of the server and its kernel) and CPU time. The tests in tests/browser/test_hub.py use the same code.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ The rules, applied to the latest run's figures:
   machine runs.)
 * CPU limit: one core, a policy (a chapter's kernel computes on one thread at the chapters' sizes).
 
-deploy/z2jh/values.yaml holds these numbers; tests/hub/test_deploy.py checks they are what this module
+deploy/z2jh/values.yaml holds these numbers; tests/test_deploy.py checks they are what this module
 computes from results.json, and book/deploy.ipynb prints the class-size table from the same functions.
 """
 from __future__ import annotations

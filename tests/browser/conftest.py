@@ -126,7 +126,8 @@ def book_server(built_book):
 
 def book_pages(html, include_redirect=False):
     """Every page of the built book in ``html``, as paths relative to it; the root index.html (a bare
-    redirect to the first page) only when ``include_redirect``."""
+    redirect to the first page) only when ``include_redirect``.  ``wheels/index.html`` is pip's file list
+    for the package's wheel (book/_ext/edition.py), not a page of the book."""
     return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
-                  if "_static" not in p.parts and "_sources" not in p.parts
+                  if "_static" not in p.parts and "_sources" not in p.parts and "wheels" not in p.parts
                   and (include_redirect or p.relative_to(html).as_posix() != "index.html"))

@@ -10,6 +10,8 @@ DummyAuthenticator, SimpleLocalProcessSpawner, nbgitpuller cloning this reposito
 import functools
 import http.server
 import json
+import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -26,6 +28,31 @@ pytestmark = pytest.mark.course
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = hub_tools.CHAPTER.removesuffix(".ipynb")
+
+
+def _missing(reason):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (run `make setup`)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def git_repo(tmp_path_factory):
+    """(url, branch, commit) of this repository's HEAD served over git's smart HTTP protocol on 127.0.0.1."""
+    if not shutil.which("git"):
+        _missing("git is not installed")
+    with hub_tools.git_http(tmp_path_factory.mktemp("git")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    """A running JupyterHub (benchmarks.hub.Hub) on 127.0.0.1; stopped with its servers at the end."""
+    reason = hub_tools.missing()
+    if reason:
+        _missing(reason)
+    with hub_tools.running_hub(tmp_path_factory.mktemp("hub")) as running:
+        yield running
 
 
 def _clone_head(home: Path) -> str:
@@ -79,22 +106,6 @@ def test_a_class_of_three(hub, git_repo):
 # --- the book's launch button, in Chromium -----------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def chromium():
-    path = live.chromium_path()
-    if not path:
-        import os
-
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed (run `make browser-setup`)")
-        pytest.skip("Chromium is not installed")
-    pw = pytest.importorskip("playwright.sync_api")
-    with pw.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=live.CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def hub_book(tmp_path_factory, hub, git_repo):
     """A small edition of the book (introduction + the chapter) whose launch buttons point to this hub and
     this git server, served over HTTP on 127.0.0.1."""
@@ -145,10 +156,10 @@ def _poll(page, predicate, timeout_s, what):
 
 
 @pytest.mark.browser
-def test_launch_button_runs_the_chapter_in_jupyterlab(chromium, hub, hub_book):
+def test_launch_button_runs_the_chapter_in_jupyterlab(browser, hub, hub_book):
     """Book page -> JupyterHub button -> login -> nbgitpuller -> JupyterLab with the chapter; Run All
     gives no error output, and the explorer answers its slider with new pixels from the live kernel."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     outside = []
     page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:",
