@@ -16,6 +16,7 @@ Needs Chromium (``make browser-setup``); skipped with a line when it is missing.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -63,22 +64,29 @@ def _voila(browser, results, mode, presentation, section):
     return medians
 
 
-def _lab(browser, results, mode, section):
-    medians = {}
+@contextlib.contextmanager
+def _lab_over_demos(mode):
+    """JupyterLab on 127.0.0.1 over a copy of demos/ (Lab saves what it runs), explorers in display ``mode``."""
     with tempfile.TemporaryDirectory() as root:
         for nb in (live.ROOT / "demos").glob("*.ipynb"):
             shutil.copy(nb, Path(root) / nb.name)
         with live.running_lab(root, env={"NNK_EXPLORER_MODE": mode}) as url:
-            for name in DEMOS:
-                page = browser.new_page(viewport={"width": 1300, "height": 1000})
-                run_all = live.open_in_lab(page, url, f"{name}.ipynb")
-                ms = _keys(page)
-                page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
-                page.close()
-                medians[name] = statistics.median(ms)
-                results.add(f"lab {mode}", f"{name}: key press -> pixels, median of {len(ms)}", medians[name], "ms",
-                            goal=KEY_GOAL_MS, direction="max", section=section)
-                results.add(f"lab {mode}", f"{name}: Run All -> first plot", run_all, "s", section=section)
+            yield url
+
+
+def _lab(browser, results, mode, section):
+    medians = {}
+    with _lab_over_demos(mode) as url:
+        for name in DEMOS:
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            run_all = live.open_in_lab(page, url, f"{name}.ipynb")
+            ms = _keys(page)
+            page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
+            page.close()
+            medians[name] = statistics.median(ms)
+            results.add(f"lab {mode}", f"{name}: key press -> pixels, median of {len(ms)}", medians[name], "ms",
+                        goal=KEY_GOAL_MS, direction="max", section=section)
+            results.add(f"lab {mode}", f"{name}: Run All -> first plot", run_all, "s", section=section)
     return medians
 
 
@@ -143,16 +151,13 @@ def _live_voila(browser, mode, demos):
 
 def _live_lab(browser, mode, demos):
     out = {}
-    with tempfile.TemporaryDirectory() as root:
-        for nb in (live.ROOT / "demos").glob("*.ipynb"):
-            shutil.copy(nb, Path(root) / nb.name)
-        with live.running_lab(root, env={"NNK_EXPLORER_MODE": mode}) as url:
-            for name in demos:
-                page = browser.new_page(viewport={"width": 1300, "height": 1000})
-                live.open_in_lab(page, url, f"{name}.ipynb")
-                out[name] = _measure_page(page)
-                page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
-                page.close()
+    with _lab_over_demos(mode) as url:
+        for name in demos:
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            live.open_in_lab(page, url, f"{name}.ipynb")
+            out[name] = _measure_page(page)
+            page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
+            page.close()
     return out
 
 

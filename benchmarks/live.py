@@ -142,8 +142,7 @@ def running_lab(root_dir, env=None):
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
            "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
            f"--ServerApp.root_dir={root_dir}", "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-           "--LabApp.check_for_updates_class="
-           "jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     with _server(cmd, f"http://127.0.0.1:{port}/api", "JupyterLab", env) as url:
@@ -184,15 +183,22 @@ def key_to_pixels(page, control: str = ".widget-slider", presses: int = 25, time
             key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
             misses += 1
             continue
-        try:
-            page.wait_for_function(f"(b) => {{ const s = ({SIGNATURE})(); return s !== null && s !== b; }}",
-                                   arg=before, timeout=timeout_s * 1e3, polling="raf")
-        except Exception:  # noqa: BLE001 - the figure did not change: count it as a miss
+        if not _figure_changed(page, before, timeout_s):  # count it as a miss
             misses += 1
             continue
         out.append((time.perf_counter() - t0) * 1e3)
         page.wait_for_timeout(30)
     return out
+
+
+def _figure_changed(page, before, timeout_s: float) -> bool:
+    """Whether the explorer's figure signature leaves ``before`` within ``timeout_s`` (checked every frame)."""
+    try:
+        page.wait_for_function(f"(b) => {{ const s = ({SIGNATURE})(); return s !== null && s !== b; }}",
+                               arg=before, timeout=timeout_s * 1e3, polling="raf")
+    except Exception:  # noqa: BLE001 - Playwright's timeout: the figure did not change
+        return False
+    return True
 
 
 #: choose the option ``step`` places from the current one in the first ``<select>`` under ``control``, as a reader's
@@ -208,8 +214,8 @@ def dropdown_to_pixels(page, control: str = ".widget-dropdown", presses: int = 1
     """Milliseconds from choosing the next option of the first dropdown matching ``control`` (its select's
     change event, as a click or an arrow key makes it; JupyterLab takes arrow keys for its own shortcuts) to
     changed pixels, for ``presses`` choices; the direction turns at either end of the options.  ``pause_s``
-    between choices: a reader looks at each (and an idle kernel draws the choices one step away
-    meanwhile: widgets/base.py, Explorer.warm)."""
+    between choices: a reader looks at each (and with NNK_EXPLORER_WARM=1 an idle kernel draws the choices
+    one step away meanwhile: widgets/base.py, Explorer.warm)."""
     step, out, misses = 1, [], 0
     while len(out) < presses and misses < 4:
         page.wait_for_timeout(pause_s * 1e3)
@@ -219,10 +225,7 @@ def dropdown_to_pixels(page, control: str = ".widget-dropdown", presses: int = 1
             step = -step
             misses += 1
             continue
-        try:
-            page.wait_for_function(f"(b) => {{ const s = ({SIGNATURE})(); return s !== null && s !== b; }}",
-                                   arg=before, timeout=timeout_s * 1e3, polling="raf")
-        except Exception:  # noqa: BLE001 - the figure did not change: count it as a miss
+        if not _figure_changed(page, before, timeout_s):  # count it as a miss
             misses += 1
             continue
         misses = 0

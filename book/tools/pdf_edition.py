@@ -322,21 +322,27 @@ def footers(context, labels):
         page.close()
 
 
-def _outline(reader, sections):
-    """(title, page index) of each section of a printed page: the titles as the page writes them
-    (``sections``), the page indices from Chromium's outline of the PDF.  Chromium's titles lose a space
-    and repeat text where a heading wraps, so a title is matched, in order, on its letters up to where a
-    first line surely wraps."""
+def _outline_marks(reader, level):
+    """(title without spaces, page index) of each entry at ``level`` (0 the top) of the PDF's outline."""
     marks = []
 
     def walk(items, depth):
         for item in items:
             if isinstance(item, list):
                 walk(item, depth + 1)
-            elif depth == 1:
+            elif depth == level:
                 marks.append(("".join(str(item.title).split()), reader.get_destination_page_number(item)))
 
     walk(reader.outline, 0)
+    return marks
+
+
+def _outline(reader, sections):
+    """(title, page index) of each section of a printed page: the titles as the page writes them
+    (``sections``), the page indices from Chromium's outline of the PDF.  Chromium's titles lose a space
+    and repeat text where a heading wraps, so a title is matched, in order, on its letters up to where a
+    first line surely wraps."""
+    marks = _outline_marks(reader, 1)
     out, k = [], 0
     for title in sections:
         key = "".join(title.split())[:12]
@@ -350,16 +356,7 @@ def _outline(reader, sections):
 def _solution_pages(reader, solutions):
     """The page label (S1, S2, ...) of each solution in the printed appendix, per chapter, from its
     outline's third level (each solution's heading, in order)."""
-    marks = []
-
-    def walk(items, depth):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            elif depth == 2:
-                marks.append(("".join(str(item.title).split()), reader.get_destination_page_number(item)))
-
-    walk(reader.outline, 0)
+    marks = _outline_marks(reader, 2)
     out, k = [], 0
     for _, _, sols in solutions:
         found = []
