@@ -23,15 +23,15 @@ existing artists are updated in place; then the figure is redrawn:
 A dropdown changes the static part of the figure (axes, titles, reference curves): it is laid
 out and drawn again, which costs many slider steps.  An explorer that names the controls
 its static part depends on (``static_controls``) keeps the drawing of each static part it has
-drawn (its layout and background bitmap) and reuses it when the reader comes back to it; in a
-live kernel it also draws, while the reader is idle, the static parts one choice away from the
-current state (:meth:`Explorer.warm`), so a dropdown change is a cache hit.  The drawing is the
+drawn (its layout and background bitmap) and reuses it when the reader comes back to it; with
+NNK_EXPLORER_WARM=1 a live kernel also draws, while the reader is idle, the static parts one choice
+away from the current state (:meth:`Explorer.warm`), so a dropdown change is a cache hit.  The drawing is the
 same either way (tests/test_display_path.py compares the pixels).
 
 The first update a reader makes costs what the next ones do: building an explorer runs every code
 path an update takes (it draws the first state through ``update()``), in a live kernel it ends with a
 full garbage collection (else Python's next one would fall on the reader's first key), warming
-starts only after the reader's first change, and an update imports nothing and never takes
+(when on) starts only after the reader's first change, and an update imports nothing and never takes
 nnkernel's Numba path (tests/test_display_path.py checks both).
 
 ``presentation=True`` sizes an explorer for a projector: the figure spans the
