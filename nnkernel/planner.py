@@ -12,7 +12,8 @@ is returned:
 * ``formula``: the array-API formula, step by step (what small arrays get);
 * ``blocks``: the same NumPy ufuncs in cache-sized blocks into ``out=`` buffers;
 * ``threads``: the same blocks split over a small thread pool (NumPy releases the GIL);
-* ``fused``: the Numba loop (one pass, all cores, scalar libm).
+* ``fused``: the Numba loop (one pass, all cores; for float32, SIMD exp, log1p and erfc from
+  :mod:`nnkernel.vecmath` evaluated in float64, for float64 the C library's).
 
 The choices are cached on disk per CPU environment (CPU model and flags,
 ``NPY_DISABLE_CPU_FEATURES``, ``OPENBLAS_CORETYPE``, ``NUMBA_NUM_THREADS``,
@@ -107,8 +108,9 @@ def _versions() -> tuple:
             out.append((dist, metadata.version(dist)))
         except metadata.PackageNotFoundError:
             out.append((dist, None))
-    with open(fused.__file__, "rb") as f:  # the block functions and formulas themselves
-        out.append(("fused.py", hashlib.sha256(f.read()).hexdigest()[:12]))
+    for path in (fused.__file__, os.path.join(os.path.dirname(fused.__file__), "vecmath.py")):
+        with open(path, "rb") as f:  # the block functions, the formulas and the SIMD functions themselves
+            out.append((os.path.basename(path), hashlib.sha256(f.read()).hexdigest()[:12]))
     return tuple(out)
 
 
