@@ -133,6 +133,12 @@ def _sigmoid_grad(xp, z):
 def tanh(z):
     """Hyperbolic tangent: tanh(z) = (e^z - e^{-z}) / (e^z + e^{-z})."""
     xp, (z,) = prepare(z)
+    if fused.applies(z):
+        return fused.run("tanh", _tanh, xp, z)
+    return _tanh(xp, z)
+
+
+def _tanh(xp, z):
     return xp.tanh(z)
 
 

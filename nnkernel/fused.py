@@ -115,6 +115,10 @@ def _sigmoid_grad(z):
     return e / (d * d)
 
 
+def _tanh(z):
+    return math.tanh(z)
+
+
 def _tanh_grad(z):
     e = math.exp(-2.0 * abs(z))
     d = 1.0 + e
@@ -212,7 +216,8 @@ def _bce_logits_grad(t, z, inv_n):  # (1 - y) sigma(z) - y sigma(-z): no cancell
 
 #: name -> (scalar formula, number of array operands, number of scalar parameters)
 FORMULAS = {
-    "sigmoid": (_sigmoid, 1, 0), "sigmoid_grad": (_sigmoid_grad, 1, 0), "tanh_grad": (_tanh_grad, 1, 0),
+    "sigmoid": (_sigmoid, 1, 0), "sigmoid_grad": (_sigmoid_grad, 1, 0), "tanh": (_tanh, 1, 0),
+    "tanh_grad": (_tanh_grad, 1, 0),
     "leaky_relu": (_leaky_relu, 1, 1), "leaky_relu_grad": (_leaky_relu_grad, 1, 1),
     "elu": (_elu, 1, 2), "elu_grad": (_elu_grad, 1, 2), "softplus": (_softplus, 1, 0),
     "swish": (_swish, 1, 1), "swish_grad": (_swish_grad, 1, 1), "gelu": (_gelu, 1, 0),
@@ -355,6 +360,10 @@ def _b_sigmoid_grad(x, y, a, b, out, f, w, m):
     e = _b_exp_neg_abs(x, f[0])
     d = np.add(e, 1.0, out=f[1])
     np.divide(e, np.multiply(d, d, out=d), out=out)
+
+
+def _b_tanh(x, y, a, b, out, f, w, m):
+    np.tanh(x, out=out)
 
 
 def _b_tanh_grad(x, y, a, b, out, f, w, m):

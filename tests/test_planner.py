@@ -65,7 +65,7 @@ def _pair(params=(), probs=False):
 
 KERNELS = {
     "sigmoid": (A._sigmoid, _act()), "sigmoid_grad": (A._sigmoid_grad, _act()),
-    "tanh_grad": (A._tanh_grad, _act()),
+    "tanh": (A._tanh, _act()), "tanh_grad": (A._tanh_grad, _act()),
     "leaky_relu": (A._leaky_relu, _act((0.2,))), "leaky_relu_grad": (A._leaky_relu_grad, _act((0.2,))),
     "elu": (A._elu, _act((0.7, 1.0))), "elu_grad": (A._elu_grad, _act((0.7, 1.0))),
     "softplus": (A._softplus, _act()), "swish": (A._swish, _act((1.7,))),
