@@ -63,7 +63,7 @@ def nnkernel_train_step(model, opt, X, y):
 
     out = model.forward(X)
     grad = (softmax(out) - y) / X.shape[0]  # softmax cross-entropy on logits
-    model.backward(grad)
+    model.backward(grad, input_grad=False)  # as PyTorch: no gradient for the data
     opt.step(model.params, model.grads)
 
 

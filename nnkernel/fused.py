@@ -251,7 +251,7 @@ def _loop_source() -> str:
     written out as a module; the file's name carries a hash of this file and of vecmath.py, so an edited
     formula is compiled afresh rather than taken from a stale cache.
     """
-    lines = ["import numba", "from nnkernel import fused as _fused", ""]
+    lines = ["import math", "import numba", "from nnkernel import fused as _fused", ""]
     for name, (fn, arrays, params) in FORMULAS.items():
         args = ["x[i]", "y[i]"][:arrays] + ["a", "b"][:params]
         wide = [f"numba.float64({v})" for v in ["x[i]", "y[i]"][:arrays]] + ["a", "b"][:params]
@@ -266,7 +266,44 @@ def _loop_source() -> str:
                   f"def simd_{name}(x, y, a, b, out):",
                   "    for i in numba.prange(out.size):",
                   f"        out[i] = v_{name}({', '.join(wide)})", "", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + [_ADAM_SOURCE])
+
+
+#: Adam's update in one pass, in place, in the arrays' dtype with the operations of optim.Adam in their
+#: order (no FMA contraction): the same numbers as the array formula, bit for bit
+_ADAM_SOURCE = """
+@numba.njit(parallel=True, cache=True, error_model='numpy')
+def adam_step(p, g, m, v, b1, c1, b2, c2, step, sqrt_bc2, eps):
+    for i in numba.prange(p.size):
+        gi = g[i]
+        mi = b1 * m[i] + c1 * gi
+        vi = b2 * v[i] + c2 * gi * gi
+        m[i] = mi
+        v[i] = vi
+        p[i] -= step * mi / (math.sqrt(vi) / sqrt_bc2 + eps)
+"""
+
+
+#: spins of an idle GNU OpenMP worker before it sleeps, for Numba's thread pool.  The default, 300,000,
+#: keeps both cores busy for a while after every fused loop, and the BLAS threads of the next matrix
+#: product wait for them: the MLP step of the benchmarks took 3 times longer.  1000 spins keep the
+#: pool's hand-over between back-to-back loops as fast as before.
+SPINCOUNT = "1000"
+
+
+def _start_threads():
+    """Start Numba's thread pool with ``GOMP_SPINCOUNT=1000`` (unless the variable is set): GNU OpenMP reads
+    it once, when it loads, so it is set for that moment only and then removed again."""
+    from numba.np.ufunc import parallel
+
+    before = os.environ.get("GOMP_SPINCOUNT")
+    if before is None:
+        os.environ["GOMP_SPINCOUNT"] = SPINCOUNT
+    try:
+        parallel._launch_threads()  # noqa: SLF001 - what Numba's first parallel loop calls
+    finally:
+        if before is None:
+            os.environ.pop("GOMP_SPINCOUNT", None)
 
 
 @lru_cache(maxsize=1)
@@ -274,6 +311,8 @@ def _loops():
     """The module of loops: imported from the cache directory (compiled code cached beside it), or, where
     that directory cannot be written, executed in memory without a disk cache."""
     import numba
+
+    _start_threads()
 
     from . import planner
 
@@ -334,6 +373,26 @@ def call(name: str, *args):
     with _LOCK:
         loop(flat[0], flat[-1], values[0], values[1], out.reshape(-1))
     return out
+
+
+def adam_applies(p, g) -> bool:
+    """Whether :func:`adam` takes this parameter and gradient: C-contiguous NumPy float32/float64 arrays of
+    one dtype and shape, at least ``MIN_SIZE`` elements, the fused kernels enabled."""
+    return (type(p) is np.ndarray and type(g) is np.ndarray and p.dtype == g.dtype and p.dtype.type in _FLOATS
+            and p.size >= MIN_SIZE and p.shape == g.shape and p.flags.c_contiguous and p.flags.writeable
+            and g.flags.c_contiguous and enabled())
+
+
+def adam(p, g, m, v, beta1, beta2, step, sqrt_bc2, eps):
+    """Adam's update in place, one pass over memory on all cores: m <- beta1 m + (1 - beta1) g,
+    v <- beta2 v + (1 - beta2) g g, p <- p - step m / (sqrt(v) / sqrt_bc2 + eps), every constant rounded
+    to p's dtype first and every operation in that dtype, as NumPy evaluates the same expression
+    (``step = lr / (1 - beta1^t)``, ``sqrt_bc2 = sqrt(1 - beta2^t)``)."""
+    t = p.dtype.type
+    loop = getattr(_loops(), "adam_step")
+    with _LOCK:
+        loop(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), t(beta1), t(1 - beta1), t(beta2),
+             t(1 - beta2), t(step), t(sqrt_bc2), t(eps))
 
 
 # ----------------------------------------------------------------------------- block-wise NumPy ufuncs

@@ -81,7 +81,8 @@ class Dense(Layer):
         self._cache = x
         return x @ self.params["W"] + self.params["b"]
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_grad=True):
+        """Fill ``grads`` from dL/dy; return dL/dx, or None with ``input_grad=False`` (a first layer)."""
         self._need_forward()
         grad_out = self._grad_input(grad_out)
         x = self._cache
@@ -89,7 +90,7 @@ class Dense(Layer):
         xp = array_namespace(grad_out)
         self.grads["W"] = x.T @ grad_out
         self.grads["b"] = xp.sum(grad_out, axis=0)
-        return grad_out @ self.params["W"].T
+        return grad_out @ self.params["W"].T if input_grad else None
 
 
 class Activation(Layer):

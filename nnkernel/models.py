@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from . import losses as _losses
+from .layers import Dense
 from ._common import (_describe, check_array, check_bool, check_float, check_int, check_seed,
                       host_scalar)
 
@@ -37,8 +38,16 @@ class Sequential:
 
     __call__ = forward
 
-    def backward(self, grad_out):
-        for layer in reversed(self.layers):
+    def backward(self, grad_out, input_grad=True):
+        """Backpropagate ``grad_out`` (dL/d output) through every layer, filling each layer's ``grads``;
+        returns dL/d input, or, with ``input_grad=False`` (training, where nothing needs it), skips the
+        first layer's input gradient where that layer can (a Dense layer: its largest product) and
+        returns None."""
+        last = len(self.layers) - 1
+        for k, layer in enumerate(reversed(self.layers)):
+            if k == last and not input_grad and isinstance(layer, Dense):
+                layer.backward(grad_out, input_grad=False)
+                return None
             grad_out = layer.backward(grad_out)
         return grad_out
 
@@ -228,7 +237,7 @@ def _train(model, loss_fn, loss_grad, optimizer, X, y, xp, n, epochs, batches, r
                     history.diverged_at = (epoch, number)
                     return
                 total += host_scalar(loss_fn(yb, out)) * idx.shape[0]
-                model.backward(loss_grad(yb, out))
+                model.backward(loss_grad(yb, out), input_grad=False)
                 optimizer.step(model.params, model.grads)
             history.append(loss=total / used)
             if "accuracy" in metrics:

@@ -29,6 +29,7 @@ import math
 import numpy as np
 from array_api_compat import array_namespace, is_array_api_obj
 
+from . import fused
 from ._common import _describe, check_bool, check_param, prepare
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSProp", "Adam", "AdamW", "OPTIMIZERS",
@@ -198,6 +199,13 @@ class Adam(Optimizer):
         if self.amsgrad:
             return self._update_amsgrad(i, p, g, xp)
         m, v = self.state.get(i, (None, None))
+        if fused.adam_applies(p, g):  # one pass in place, the same numbers bit for bit (see fused.adam)
+            if m is None:  # beta1 * 0 + (1 - beta1) g is (1 - beta1) g exactly: the first step as below
+                m, v = np.zeros_like(p), np.zeros_like(p)
+                self.state[i] = (m, v)
+            fused.adam(p, g, m, v, self.beta1, self.beta2, self.lr / (1 - self.beta1 ** self.t),
+                       (1 - self.beta2 ** self.t) ** 0.5, self.eps)
+            return None
         m = (1 - self.beta1) * g if m is None else self.beta1 * m + (1 - self.beta1) * g
         v = (1 - self.beta2) * g * g if v is None else self.beta2 * v + (1 - self.beta2) * g * g
         self.state[i] = (m, v)

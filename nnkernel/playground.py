@@ -406,7 +406,7 @@ class Network:
             if not math.isfinite(float(loss)):
                 self.diverged_at = (self.epoch, self.steps)
                 return False
-            self.model.backward(grad)
+            self.model.backward(grad, input_grad=False)
             weights = [d.params["W"] for d in self.dense]
             rest = [layer.params[k] for layer, k in self.model.parameters() if k != "W"]
             self.opt_weights.step(weights, [d.grads["W"] for d in self.dense])

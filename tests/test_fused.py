@@ -211,3 +211,25 @@ def test_a_numba_that_cannot_import_leaves_the_formulas():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-1500:]
     assert float(out.stdout) == pytest.approx(float(A.sigmoid(np.linspace(-5, 5, 2 * fused.MIN_SIZE)).sum()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("opt_class,kwargs", [(nk.optim.Adam, {}), (nk.optim.Adam, {"weight_decay": 0.01}),
+                                              (nk.optim.AdamW, {})])
+def test_the_fused_adam_step_gives_the_formulas_numbers_bit_for_bit(monkeypatch, dtype, opt_class, kwargs):
+    """Adam's one-pass update (fused.adam) against the array formula, five steps, with zeros, a NaN and a
+    gradient whose square overflows float32."""
+    rng = np.random.default_rng(3)
+    p0 = rng.normal(size=(300, 250)).astype(dtype)  # 75,000 >= fused.MIN_SIZE
+    grads = [rng.normal(size=p0.shape).astype(dtype) for _ in range(5)]
+    grads[2].ravel()[:5] = [0.0, -0.0, 1e-30, np.nan, 1e30]
+    assert fused.adam_applies(p0, grads[0])
+    results = []
+    for flag in ("1", "0"):
+        monkeypatch.setenv("NNKERNEL_FUSED", flag)
+        p, opt = p0.copy(), opt_class(1e-3, **kwargs)
+        with np.errstate(all="ignore"):
+            for g in grads:
+                opt.step([p], [g])
+        results.append(p)
+    np.testing.assert_array_equal(results[0], results[1])

@@ -226,3 +226,21 @@ def test_accuracy_of_logits_uses_threshold_zero():
     logits = m.predict(X)
     assert h["accuracy"][-1] == nk.models.accuracy(y[:, None], logits, threshold=0.0)
     assert h["accuracy"][-1] > 0.9
+
+
+def test_backward_without_the_input_gradient_fills_the_same_grads():
+    """Sequential.backward(input_grad=False) skips the first Dense layer's dL/dx (training needs none of it)
+    and returns None; every parameter gradient is the one the full backward pass gives."""
+    rng = np.random.default_rng(0)
+    x, g = rng.normal(size=(16, 5)), rng.normal(size=(16, 3))
+    grads = []
+    for input_grad in (True, False):
+        model = Sequential([Dense(5, 4, seed=1), Activation("tanh"), Dense(4, 3, seed=2)])
+        model.forward(x)
+        out = model.backward(g, input_grad=input_grad)
+        assert (out is None) == (not input_grad)
+        if input_grad:
+            assert out.shape == x.shape
+        grads.append(model.grads)
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
