@@ -5,13 +5,15 @@ loss on float32 arrays of 1e5 to 1e7 elements; a training step (forward,
 backward, Adam update) of a 784-256-256-10 MLP; the time per call of a few
 functions at 10 to 1e5 elements (the Python-level overhead against PyTorch's);
 the planner's choices (nnkernel.planner); the first use of the fused loops with
-a cold and a warm Numba cache.  Run natively and as on another CPU
+a cold and a warm Numba cache.  nnkernel is timed in a process of its own, without
+PyTorch (see :func:`measure_nnkernel`), PyTorch in the main process.  Run natively and as on another CPU
 (``NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
 OPENBLAS_CORETYPE=Nehalem NUMBA_NUM_THREADS=1``): each environment records
 under its own section (``kernel-cpu``, ``kernel-cpu-baseline``).
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import statistics
@@ -106,31 +108,93 @@ def _per_call(fn, number):
     return best
 
 
-def overhead(results, torch, sec):
-    """Time per call of a few forward functions at small and middle sizes, nnkernel against PyTorch."""
+#: the per-call comparison: name -> (nnkernel's call, PyTorch's call name); both take (z, t)
+PER_CALL = {
+    "sigmoid": lambda z, t: nk.activations.sigmoid(z),
+    "relu": lambda z, t: nk.activations.relu(z),
+    "gelu": lambda z, t: nk.activations.gelu(z),
+    "mse": lambda z, t: nk.losses.mse(t, z),
+    "bce_with_logits": lambda z, t: nk.losses.binary_cross_entropy_with_logits(t, z),
+}
+
+
+def _torch_per_call(torch):
     F = torch.nn.functional
-    ops = {"sigmoid": (lambda z, t: nk.activations.sigmoid(z), lambda z, t: torch.sigmoid(z)),
-           "relu": (lambda z, t: nk.activations.relu(z), lambda z, t: torch.relu(z)),
-           "gelu": (lambda z, t: nk.activations.gelu(z), lambda z, t: F.gelu(z)),
-           "mse": (lambda z, t: nk.losses.mse(t, z), lambda z, t: F.mse_loss(z, t)),
-           "bce_with_logits": (lambda z, t: nk.losses.binary_cross_entropy_with_logits(t, z),
-                               lambda z, t: F.binary_cross_entropy_with_logits(z, t))}
+    return {"sigmoid": lambda z, t: torch.sigmoid(z), "relu": lambda z, t: torch.relu(z),
+            "gelu": lambda z, t: F.gelu(z), "mse": lambda z, t: F.mse_loss(z, t),
+            "bce_with_logits": lambda z, t: F.binary_cross_entropy_with_logits(z, t)}
+
+
+def _per_call_inputs(n):
+    rng = np.random.default_rng(1)
+    return rng.normal(0, 3, n).astype(np.float32), (rng.random(n) < 0.5).astype(np.float32)
+
+
+def _per_call_number(n):
+    return 2000 if n <= 1000 else 100
+
+
+def overhead(results, torch, sec, ours):
+    """Time per call of a few forward functions at small and middle sizes, nnkernel (``ours``, measured in
+    its own process) against PyTorch."""
+    theirs = _torch_per_call(torch)
     for n in OVERHEAD_SIZES:
-        rng = np.random.default_rng(1)
-        z = rng.normal(0, 3, n).astype(np.float32)
-        t = (rng.random(n) < 0.5).astype(np.float32)
+        z, t = _per_call_inputs(n)
         tz, tt = torch.tensor(z), torch.tensor(t)
-        number = 2000 if n <= 1000 else 100
         ratios = []
-        for name, (ours, theirs) in ops.items():
-            a = _per_call(lambda ours=ours, z=z, t=t: ours(z, t), number)
+        for name in PER_CALL:
+            a = ours[f"{name} {n}"]
             with torch.no_grad():
-                b = _per_call(lambda theirs=theirs, tz=tz, tt=tt: theirs(tz, tt), number)
+                b = _per_call(lambda f=theirs[name], tz=tz, tt=tt: f(tz, tt), _per_call_number(n))
             ratios.append(a / b)
             results.add(sec, f"per call {name} n={n:.0e}, us (nnkernel)", a * 1e6, "us", section=sec)
             results.add(sec, f"per call {name} n={n:.0e}, us (torch)", b * 1e6, "us", section=sec)
         results.add(sec, f"per call n={n:.0e} median nnkernel/torch", statistics.median(ratios), "ratio",
                     goal=1.0 if n == 10 else None, direction="max" if n == 10 else None, section=sec)
+
+
+def measure_nnkernel(sizes=SIZES) -> dict:
+    """nnkernel's side of the CPU comparison, timed in this process, which must not have imported PyTorch:
+    the elementwise cases per size (and a memory copy), the MLP step, the per-call times and the plans made.
+
+    Why a process of its own: PyTorch's OpenMP threads keep spinning after each of its operations, and on
+    a small machine NumPy's BLAS threads then wait for the cores (the MLP step took 24 ms instead of 2.6);
+    a user of nnkernel alone never meets that, nor a user of PyTorch alone meets nnkernel's threads.
+    """
+    from nnkernel import planner
+
+    assert "torch" not in sys.modules, "measure nnkernel in a process without PyTorch"
+    out = {"elementwise": {}, "copy": {}, "per_call": {}}
+    for n in sizes:
+        rng = np.random.default_rng(0)
+        z = rng.normal(0, 3, n).astype(np.float32)
+        t = rng.normal(0, 1, n).astype(np.float32)
+        number = max(1, 10**6 // n)
+        out["copy"][str(n)] = best_of(lambda: z.copy(), repeat=5, number=number)
+        for name, fn in elementwise_cases((z, t)):
+            out["elementwise"][f"{name} {n}"] = best_of(fn, repeat=5, number=number)  # warm-up: the plan
+    model, X, y = mlp(256)
+    opt = nk.optim.Adam(1e-3)
+    out["mlp"] = best_of(lambda: nnkernel_train_step(model, opt, X, y), repeat=7, number=3)
+    for n in OVERHEAD_SIZES:
+        z, t = _per_call_inputs(n)
+        for name, fn in PER_CALL.items():
+            out["per_call"][f"{name} {n}"] = _per_call(lambda fn=fn, z=z, t=t: fn(z, t), _per_call_number(n))
+    out["plans"] = [row for row in planner.plan_table() if row["dtype"] == "float32"]
+    out["planned"] = planner.enabled()
+    return out
+
+
+_MEASURE = ("import json, sys\nfrom benchmarks.kernel import measure_nnkernel\n"
+            "print(json.dumps(measure_nnkernel(json.loads(sys.argv[1]))))")
+
+
+def _nnkernel_in_own_process(sizes):
+    """:func:`measure_nnkernel` in a fresh Python (same environment variables), its result."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(list(sizes))], cwd=root, check=True,
+                          capture_output=True, text=True, timeout=3600)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 _FIRST_USE = """
@@ -166,22 +230,19 @@ def first_use(results, sec):
                         float(out.stdout.split()[-1]), "s", section=sec)
 
 
-def plans(results, sec):
+def plans(results, sec, ours):
     """The planner's choices made during the run (float32, the benchmark's dtype), one record each: the
     chosen candidate's time when planned, with the choice and every candidate's time."""
-    from nnkernel import planner
-
-    for row in planner.plan_table():
-        if row["dtype"] != "float32":
-            continue
+    for row in ours["plans"]:
         t = row["times"].get(row["choice"], math.nan)
         results.add(sec, f"plan {row['kernel']} float32 4^{row['size_class']}", t * 1e3, "ms", section=sec,
-                    choice=row["choice"], times=row["times"], planned=planner.enabled())
+                    choice=row["choice"], times=row["times"], planned=ours["planned"])
 
 
 def run_cpu(results, sizes=SIZES, compile_times=True):
     """nnkernel (NumPy) / PyTorch (CPU) time ratios, each op against a memory copy, per-call overhead, the
-    MLP step, the plans; recorded under this CPU environment's section (see :func:`environment`)."""
+    MLP step, the plans; recorded under this CPU environment's section (see :func:`environment`).
+    nnkernel is timed first, in a process of its own (see :func:`measure_nnkernel`), then PyTorch here."""
     try:
         import torch
     except ImportError:
@@ -189,7 +250,8 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
         return
     label, sec = environment()
     print(f"kernel: {label} CPU environment, section {sec}; "
-          f"NNKERNEL_PLAN={os.environ.get('NNKERNEL_PLAN', '(on)')}", flush=True)
+          f"NNKERNEL_PLAN={os.environ.get('NNKERNEL_PLAN', '(on)')}; nnkernel in its own process", flush=True)
+    ours = _nnkernel_in_own_process(sizes)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     tacts, tlosses = _torch_activations(torch), _torch_losses(torch)
     ratios = {n: [] for n in sizes}
@@ -201,9 +263,9 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
         tt = torch.tensor(t)
         ttb = (tt > 0.5).float()
         number = max(1, 10**6 // n)
-        copy = best_of(lambda: z.copy(), repeat=5, number=number)
-        for name, fn in elementwise_cases((z, t)):
-            ours = best_of(fn, repeat=5, number=number)  # the warm-up call makes the plan
+        copy = ours["copy"][str(n)]
+        for name, _ in elementwise_cases((z, t)):
+            mine = ours["elementwise"][f"{name} {n}"]
             kind, op = name.split(" ", 1)
             if kind == "activation":
                 def theirs(op=op):
@@ -216,9 +278,9 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
                     (g,) = torch.autograd.grad(out, tz)
                     return out, g
             ref = best_of(theirs, repeat=5, number=number)
-            ratios[n].append(ours / ref)
-            results.add(sec, f"{name} n={n:.0e} nnkernel/torch", ours / ref, "ratio", section=sec)
-            results.add(sec, f"{name} n={n:.0e} time/memcopy", ours / copy, "ratio", section=sec)
+            ratios[n].append(mine / ref)
+            results.add(sec, f"{name} n={n:.0e} nnkernel/torch", mine / ref, "ratio", section=sec)
+            results.add(sec, f"{name} n={n:.0e} time/memcopy", mine / copy, "ratio", section=sec)
         results.add(sec, f"elementwise n={n:.0e} median nnkernel/torch", statistics.median(ratios[n]), "ratio",
                     section=sec)
     big = [r for n in sizes if n >= 10**6 for r in ratios[n]]  # the sizes of the original comparison
@@ -226,8 +288,6 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
                 direction="max", section=sec)
 
     model, X, y = mlp(256)
-    opt = nk.optim.Adam(1e-3)
-    ours = best_of(lambda: nnkernel_train_step(model, opt, X, y), repeat=7, number=3)
     tmodel = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
                                  torch.nn.ReLU(), torch.nn.Linear(256, 10))
     topt = torch.optim.Adam(tmodel.parameters(), lr=1e-3)
@@ -239,12 +299,12 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
         topt.step()
 
     ref = best_of(tstep, repeat=7, number=3)
-    results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (nnkernel)", ours * 1e3, "ms", section=sec)
+    results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (nnkernel)", ours["mlp"] * 1e3, "ms", section=sec)
     results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (torch)", ref * 1e3, "ms", section=sec)
-    results.add(sec, "MLP training step nnkernel/torch", ours / ref, "ratio", goal=1.0, direction="max",
+    results.add(sec, "MLP training step nnkernel/torch", ours["mlp"] / ref, "ratio", goal=1.0, direction="max",
                 section=sec)
-    overhead(results, torch, sec)
-    plans(results, sec)
+    overhead(results, torch, sec, ours["per_call"])
+    plans(results, sec, ours)
     if compile_times:
         first_use(results, sec)
     results.add(sec, "load average (1 min) at the end", os.getloadavg()[0], "", section=sec)
