@@ -107,7 +107,12 @@ def check_array(name, a, *, where="", finite=False, nonempty=False, min_ndim=0):
 
 def check_finite(xp, arr, name, *, where=""):
     """ValueError naming ``name`` unless every element of ``arr`` is finite (one reduction)."""
-    ok = np.isfinite(arr).all() if type(arr) is np.ndarray else xp.all(xp.isfinite(arr))
+    if type(arr) is np.ndarray:
+        from . import fused  # here, not at the top: fused imports this module
+
+        ok = fused.all_finite(arr) if fused.applies(arr) else np.isfinite(arr).all()
+    else:
+        ok = xp.all(xp.isfinite(arr))
     if not bool(ok):
         raise ValueError(f"{where}{name} contains NaN or infinite values; it must hold finite real numbers")
 

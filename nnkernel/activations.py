@@ -58,6 +58,8 @@ def _activation(nan_out=False):
             xp, (z,) = prepare(z, names=("z",), where=where_)
             out = fn(z, *args, **kwargs)
             if nan_out:
+                if fused.applies(z) and not fused.has_nan(z):  # one parallel pass, no boolean array
+                    return out
                 nan = xp.isnan(z)
                 if bool(nan.any() if type(nan) is np.ndarray else xp.any(nan)):  # the copy only if needed
                     out = xp.where(nan, z, out)

@@ -273,6 +273,23 @@ def _loop_source() -> str:
 #: order (no FMA contraction): the same numbers as the array formula, bit for bit
 _ADAM_SOURCE = """
 @numba.njit(parallel=True, cache=True, error_model='numpy')
+def count_nonfinite(x):
+    c = 0
+    for i in numba.prange(x.size):
+        d = x[i] - x[i]  # 0 for a finite number, NaN for NaN and +-inf
+        c += 0 if d == 0 else 1
+    return c
+
+
+@numba.njit(parallel=True, cache=True, error_model='numpy')
+def count_nan(x):
+    c = 0
+    for i in numba.prange(x.size):
+        c += 0 if x[i] == x[i] else 1
+    return c
+
+
+@numba.njit(parallel=True, cache=True, error_model='numpy')
 def adam_step(p, g, m, v, b1, c1, b2, c2, step, sqrt_bc2, eps):
     for i in numba.prange(p.size):
         gi = g[i]
@@ -373,6 +390,23 @@ def call(name: str, *args):
     with _LOCK:
         loop(flat[0], flat[-1], values[0], values[1], out.reshape(-1))
     return out
+
+
+def all_finite(a) -> bool:
+    """Whether every element of the NumPy float array ``a`` (at least ``MIN_SIZE`` of them) is finite:
+    one parallel pass, without the boolean array of ``np.isfinite(a).all()``."""
+    flat = np.ascontiguousarray(a).reshape(-1)
+    loop = getattr(_loops(), "count_nonfinite")
+    with _LOCK:
+        return loop(flat) == 0
+
+
+def has_nan(a) -> bool:
+    """Whether the NumPy float array ``a`` (at least ``MIN_SIZE`` elements) holds a NaN: one parallel pass."""
+    flat = np.ascontiguousarray(a).reshape(-1)
+    loop = getattr(_loops(), "count_nan")
+    with _LOCK:
+        return loop(flat) > 0
 
 
 def adam_applies(p, g) -> bool:

@@ -233,3 +233,23 @@ def test_the_fused_adam_step_gives_the_formulas_numbers_bit_for_bit(monkeypatch,
                 opt.step([p], [g])
         results.append(p)
     np.testing.assert_array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_the_parallel_finite_and_nan_checks_agree_with_numpy(dtype, bad):
+    """fused.all_finite and fused.has_nan (one pass, no boolean array) against NumPy, at the first, a middle
+    and the last element, on a contiguous array and a strided view; and the public checks that use them."""
+    rng = np.random.default_rng(5)
+    z = rng.normal(0, 3, 2 * fused.MIN_SIZE + 7).astype(dtype)
+    assert fused.all_finite(z) and not fused.has_nan(z)
+    for i in (0, z.size // 2, z.size - 1):
+        w = z.copy()
+        w[i] = bad
+        for a in (w, w[::2] if i % 2 == 0 else w[1::2]):
+            assert fused.all_finite(a) == bool(np.isfinite(a).all())
+            assert fused.has_nan(a) == bool(np.isnan(a).any())
+        with pytest.raises(ValueError, match="y_pred contains NaN or infinite values"):
+            nk.losses.mse(z, w)
+        out = nk.activations.leaky_relu(w, 0.1)  # a nan_out activation: NaN in, NaN out, there only
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(w))
