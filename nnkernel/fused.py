@@ -66,7 +66,7 @@ _FORKED_AFTER_USE = False
 def _after_fork_in_child():
     global _FORKED_AFTER_USE, _POOL
     _POOL = None  # the parent's worker threads do not exist here
-    if kernel.cache_info().currsize:  # the parent started Numba's threads (GNU OpenMP cannot survive a fork)
+    if _loops.cache_info().currsize:  # the parent started Numba's threads (GNU OpenMP cannot survive a fork)
         _FORKED_AFTER_USE = True
 
 
@@ -266,12 +266,13 @@ def _loop_source() -> str:
                   f"def simd_{name}(x, y, a, b, out):",
                   "    for i in numba.prange(out.size):",
                   f"        out[i] = v_{name}({', '.join(wide)})", "", ""]
-    return "\n".join(lines + [_ADAM_SOURCE])
+    return "\n".join(lines + [_EXTRA_SOURCE])
 
 
-#: Adam's update in one pass, in place, in the arrays' dtype with the operations of optim.Adam in their
-#: order (no FMA contraction): the same numbers as the array formula, bit for bit
-_ADAM_SOURCE = """
+#: the loops beside the formulas: the finiteness and NaN checks of large arrays (counts, which vectorize
+#: without reassociating a float sum), and Adam's update in one pass, in place, in the arrays' dtype with
+#: the operations of optim.Adam in their order (no FMA contraction): the formula's numbers, bit for bit
+_EXTRA_SOURCE = """
 @numba.njit(parallel=True, cache=True, error_model='numpy')
 def count_nonfinite(x):
     c = 0
