@@ -39,10 +39,10 @@ class Sequential:
     __call__ = forward
 
     def backward(self, grad_out, input_grad=True):
-        """Backpropagate ``grad_out`` (dL/d output) through every layer, filling each layer's ``grads``;
-        returns dL/d input, or, with ``input_grad=False`` (training, where nothing needs it), skips the
-        first layer's input gradient where that layer can (a Dense layer: its largest product) and
-        returns None."""
+        """Backpropagate ``grad_out`` (dL/d output) through every layer, filling each layer's ``grads``,
+        and return dL/d input.  With ``input_grad=False`` (training, where nothing needs it) a first
+        Dense layer skips its input gradient, its largest product, and None is returned; other first
+        layers still compute it."""
         last = len(self.layers) - 1
         for k, layer in enumerate(reversed(self.layers)):
             if k == last and not input_grad and isinstance(layer, Dense):
