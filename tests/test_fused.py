@@ -1,4 +1,5 @@
 """The fused NumPy kernels (nnkernel.fused) agree with the array-API formulas they accelerate."""
+import os
 import warnings
 
 import numpy as np
@@ -253,3 +254,37 @@ def test_the_parallel_finite_and_nan_checks_agree_with_numpy(dtype, bad):
             nk.losses.mse(z, w)
         out = nk.activations.leaky_relu(w, 0.1)  # a nan_out activation: NaN in, NaN out, there only
         np.testing.assert_array_equal(np.isnan(out), np.isnan(w))
+
+
+@pytest.mark.parametrize("preset", [None, "7"])
+def test_starting_the_thread_pool_leaves_the_environment_as_it_was(tmp_path, preset):
+    """In a fresh process: after the pool has started, GOMP_SPINCOUNT is as it was (unset, or the user's)."""
+    import subprocess
+    import sys
+
+    code = ("import os, numpy as np, nnkernel as nk\n"
+            "nk.activations.sigmoid(np.linspace(-5, 5, 100_000))\n"
+            "print(os.environ.get('GOMP_SPINCOUNT'))\n")
+    env = {**os.environ, "NNKERNEL_CACHE_DIR": str(tmp_path)}
+    env.pop("GOMP_SPINCOUNT", None)
+    if preset is not None:
+        env["GOMP_SPINCOUNT"] = preset
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300,
+                         check=True)
+    assert out.stdout.split()[-1] == str(preset)
+
+
+@pytest.mark.parametrize("preset", [None, "7"])
+def test_the_pool_starts_under_the_short_spin_unless_the_user_set_one(monkeypatch, preset):
+    """What GNU OpenMP reads when Numba starts its threads: fused.SPINCOUNT, or the user's own value."""
+    from numba.np.ufunc import parallel
+
+    seen = []
+    monkeypatch.setattr(parallel, "_launch_threads", lambda: seen.append(os.environ.get("GOMP_SPINCOUNT")))
+    if preset is None:
+        monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    else:
+        monkeypatch.setenv("GOMP_SPINCOUNT", preset)
+    fused._start_threads()
+    assert seen == [fused.SPINCOUNT if preset is None else preset]
+    assert os.environ.get("GOMP_SPINCOUNT") == preset
