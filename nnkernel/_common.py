@@ -110,7 +110,7 @@ def check_finite(xp, arr, name, *, where=""):
     if type(arr) is np.ndarray:
         from . import fused  # here, not at the top: fused imports this module
 
-        ok = fused.all_finite(arr) if fused.applies(arr) else np.isfinite(arr).all()
+        ok = fused.all_finite(arr) if fused.check_applies(arr) else np.isfinite(arr).all()
     else:
         ok = xp.all(xp.isfinite(arr))
     if not bool(ok):

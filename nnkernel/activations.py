@@ -58,7 +58,7 @@ def _activation(nan_out=False):
             xp, (z,) = prepare(z, names=("z",), where=where_)
             out = fn(z, *args, **kwargs)
             if nan_out:
-                if fused.applies(z) and not fused.has_nan(z):  # one parallel pass, no boolean array
+                if fused.check_applies(z) and not fused.has_nan(z):  # one parallel pass, no boolean array
                     return out
                 nan = xp.isnan(z)
                 if bool(nan.any() if type(nan) is np.ndarray else xp.any(nan)):  # the copy only if needed

@@ -242,7 +242,8 @@ def test_the_parallel_finite_and_nan_checks_agree_with_numpy(dtype, bad):
     """fused.all_finite and fused.has_nan (one pass, no boolean array) against NumPy, at the first, a middle
     and the last element, on a contiguous array and a strided view; and the public checks that use them."""
     rng = np.random.default_rng(5)
-    z = rng.normal(0, 3, 2 * fused.MIN_SIZE + 7).astype(dtype)
+    z = rng.normal(0, 3, fused.CHECK_MIN_SIZE + 7).astype(dtype)
+    assert fused.check_applies(z) and not fused.check_applies(z[: fused.CHECK_MIN_SIZE - 1])
     assert fused.all_finite(z) and not fused.has_nan(z)
     for i in (0, z.size // 2, z.size - 1):
         w = z.copy()
