@@ -158,8 +158,9 @@ def measure_nnkernel(sizes=SIZES) -> dict:
     the elementwise cases per size (and a memory copy), the MLP step, the per-call times and the plans made.
 
     Why a process of its own: PyTorch's OpenMP threads keep spinning after each of its operations, and on
-    a small machine NumPy's BLAS threads then wait for the cores (in one process the MLP step read 9.5 ms, alone 2.3 to 3.1);
-    a user of nnkernel alone never meets that, nor a user of PyTorch alone meets nnkernel's threads.
+    a small machine NumPy's BLAS threads then wait for the cores (in one process the MLP step read 9.5 ms,
+    alone 2.3 to 3.1); a user of nnkernel alone never meets that, nor a user of PyTorch alone meets
+    nnkernel's threads.
     """
     from nnkernel import planner
 
