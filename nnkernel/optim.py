@@ -199,7 +199,9 @@ class Adam(Optimizer):
         if self.amsgrad:
             return self._update_amsgrad(i, p, g, xp)
         m, v = self.state.get(i, (None, None))
-        if fused.adam_applies(p, g):  # one pass in place, the same numbers bit for bit (see fused.adam)
+        if fused.adam_applies(p, g) and (m is None or fused.adam_applies(m, p) and fused.adam_applies(v, p)):
+            # one pass in place, the same numbers bit for bit (see fused.adam); state of another shape or
+            # dtype (a parameter replaced) goes the array way below, which says what is wrong
             if m is None:  # beta1 * 0 + (1 - beta1) g is (1 - beta1) g exactly: the first step as below
                 m, v = np.zeros_like(p), np.zeros_like(p)
                 self.state[i] = (m, v)

@@ -289,3 +289,15 @@ def test_the_pool_starts_under_the_short_spin_unless_the_user_set_one(monkeypatc
     fused._start_threads()
     assert seen == [fused.SPINCOUNT if preset is None else preset]
     assert os.environ.get("GOMP_SPINCOUNT") == preset
+
+
+def test_the_fused_adam_step_never_runs_on_state_of_another_shape():
+    """A parameter replaced by one of another size under the same index: the array formula's error, not a
+    loop that reads past the end of the old state."""
+    rng = np.random.default_rng(0)
+    opt = nk.optim.Adam(1e-3)
+    p = rng.normal(size=(300, 250)).astype(np.float32)
+    opt.step([p], [np.ones_like(p)])
+    q = rng.normal(size=(400, 250)).astype(np.float32)
+    with pytest.raises(ValueError):
+        opt.step([q], [np.ones_like(q)])
