@@ -9,7 +9,7 @@ Two remedies are here, for each formula:
   result once and splits the array across the cores.  For float32 arrays it
   computes in float64 with :mod:`nnkernel.vecmath` (exp, expm1, log1p, tanh
   and erfc as arithmetic that compiles to SIMD instructions) and rounds once;
-  for float64 it calls the C library (accurate to the last bit, one element
+  for float64 it calls the C library (within about an ulp, one element
   at a time);
 * the same NumPy ufuncs as the array-API formula, evaluated block by block
   (``BLOCK`` elements, so the temporaries stay in the cache) into ``out=``
@@ -405,21 +405,22 @@ def check_applies(a) -> bool:
     return type(a) is np.ndarray and a.dtype.type in _FLOATS and a.size >= CHECK_MIN_SIZE and enabled()
 
 
+def _count(loop_name, a) -> int:
+    """The count that the loop ``loop_name`` of the extra source makes over ``a``, flattened."""
+    loop = getattr(_loops(), loop_name)
+    with _LOCK:
+        return loop(np.ascontiguousarray(a).reshape(-1))
+
+
 def all_finite(a) -> bool:
     """Whether every element of the NumPy float array ``a`` is finite: one parallel pass, without the
     boolean array of ``np.isfinite(a).all()`` (see :func:`check_applies`)."""
-    flat = np.ascontiguousarray(a).reshape(-1)
-    loop = getattr(_loops(), "count_nonfinite")
-    with _LOCK:
-        return loop(flat) == 0
+    return _count("count_nonfinite", a) == 0
 
 
 def has_nan(a) -> bool:
     """Whether the NumPy float array ``a`` holds a NaN: one parallel pass (see :func:`check_applies`)."""
-    flat = np.ascontiguousarray(a).reshape(-1)
-    loop = getattr(_loops(), "count_nan")
-    with _LOCK:
-        return loop(flat) > 0
+    return _count("count_nan", a) > 0
 
 
 def adam_applies(p, g) -> bool:

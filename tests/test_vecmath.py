@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nnkernel import fused
+from nnkernel import fused, planner
 
 pytestmark = pytest.mark.skipif(not fused.enabled(), reason="Numba is not installed (or NNKERNEL_FUSED=0)")
 
@@ -84,15 +84,7 @@ def test_special_values(name, x, want):
     np.testing.assert_array_equal(np.signbit(got), np.signbit(np.asarray(want, dtype=np.float64)))
 
 
-def _has_avx2():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return " avx2" in f.read()
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _has_avx2(), reason="the packed-instruction check is written for x86-64 with AVX2")
+@pytest.mark.skipif("avx2" not in planner._machine()[1].split(), reason="the packed-instruction check is written for x86-64 with AVX2")
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_loop_over_it_is_vectorized(name):
     """The point of the module: packed (ymm/zmm) arithmetic, and no call into the C library in the loop."""
