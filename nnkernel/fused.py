@@ -49,7 +49,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._common import env_flag
+from ._common import CHECK_MIN_SIZE, env_flag
 
 #: the smallest work (elements, all operands together) that the accelerated paths take
 MIN_SIZE = 1 << 16
@@ -393,10 +393,10 @@ def call(name: str, *args):
     return out
 
 
-#: the smallest array that the parallel checks below take: under about a million elements the array sits
-#: in the cache, NumPy's own pass takes 10-80 us and waking the thread pool costs as much (measured here:
-#: at 1e6 float32 44 us against 108 on a quiet machine, but 119 against 79 on a busy one)
-CHECK_MIN_SIZE = 1 << 20
+# CHECK_MIN_SIZE (from _common) is the smallest array that the parallel checks below take: under about a
+# million elements the array sits in the cache, NumPy's own pass takes 10-80 us and waking the thread pool
+# costs as much (measured here: at 1e6 float32 44 us against 108 on a quiet machine, 119 against 79 on a
+# busy one)
 
 
 def check_applies(a) -> bool:

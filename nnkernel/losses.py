@@ -351,7 +351,8 @@ def binary_cross_entropy_with_logits(y_true, y_pred, reduction="mean"):
 
 
 def _bce_logits(xp, t, z):
-    return xp.maximum(z, xp.zeros_like(z)) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
+    zero = 0 if type(z) is np.ndarray else xp.zeros_like(z)  # NumPy: a scalar 0 keeps z's dtype
+    return xp.maximum(z, zero) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
 
 
 @_loss

@@ -140,6 +140,36 @@ def test_sigmoid_tails(xp, arr):
     close(A.softplus_grad(arr(z)), sp.expit(z), atol=0)
 
 
+def _f32_ulps(a, b):
+    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    return np.abs(a.view(np.int32).astype(np.int64) - b.view(np.int32).astype(np.int64))
+
+
+def test_small_float32_sigmoid_rounds_float64_once():
+    """Below the fused kernels' size, float32 sigmoid is one C loop in float64 rounded once: it agrees with
+    the float64 formula rounded to float32 to an ulp, down into the subnormals (z < -87.3), where a float32
+    evaluation of 1 / (1 + e^{-z}) would overflow e^{-z} and give 0."""
+    z = np.linspace(-104, 104, 20800).astype(np.float32)
+    for chunk in np.split(z, 20):  # 1,040 elements each: the small-array path
+        got = A.sigmoid(chunk)
+        assert got.dtype == np.float32
+        want = A.sigmoid(chunk.astype(np.float64)).astype(np.float32)
+        assert _f32_ulps(got, want).max() <= 1
+    tail = np.array([-100.0, -95.0, -90.0], np.float32)
+    assert (A.sigmoid(tail) > 0).all()  # subnormal, not flushed to 0
+    special = A.sigmoid(np.array([np.nan, np.inf, -np.inf, -0.0, 0.0], np.float32))
+    np.testing.assert_array_equal(special, np.array([np.nan, 1.0, 0.0, 0.5, 0.5], np.float32))
+    assert type(A.sigmoid(np.array(2.0, np.float32))) is np.float32  # 0-d in, a scalar of its dtype out
+
+
+def test_relu_keeps_dtype_and_nan():
+    for dtype in (np.float32, np.float64):
+        z = np.array([-np.inf, -1.0, -0.0, 0.0, 2.5, np.inf, np.nan], dtype)
+        got = A.relu(z)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, np.array([0.0, 0.0, 0.0, 0.0, 2.5, np.inf, np.nan], dtype))
+
+
 def test_tanh_grad_tails(xp, arr):
     z = np.linspace(-300, 300, 1201)
     close(A.tanh_grad(arr(z)), 1.0 / np.cosh(z) ** 2, atol=0)
