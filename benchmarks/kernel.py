@@ -134,25 +134,6 @@ def _per_call_number(n):
     return 2000 if n <= 1000 else 100
 
 
-def overhead(results, torch, sec, ours):
-    """Time per call of a few forward functions at small and middle sizes, nnkernel (``ours``, measured in
-    its own process) against PyTorch."""
-    theirs = _torch_per_call(torch)
-    for n in OVERHEAD_SIZES:
-        z, t = _per_call_inputs(n)
-        tz, tt = torch.tensor(z), torch.tensor(t)
-        ratios = []
-        for name in PER_CALL:
-            a = ours[f"{name} {n}"]
-            with torch.no_grad():
-                b = _per_call(lambda f=theirs[name], tz=tz, tt=tt: f(tz, tt), _per_call_number(n))
-            ratios.append(a / b)
-            results.add(sec, f"per call {name} n={n:.0e}, us (nnkernel)", a * 1e6, "us", section=sec)
-            results.add(sec, f"per call {name} n={n:.0e}, us (torch)", b * 1e6, "us", section=sec)
-        results.add(sec, f"per call n={n:.0e} median nnkernel/torch", statistics.median(ratios), "ratio",
-                    goal=1.0 if n == 10 else None, direction="max" if n == 10 else None, section=sec)
-
-
 def measure_nnkernel(sizes=SIZES) -> dict:
     """nnkernel's side of the CPU comparison, timed in this process, which must not have imported PyTorch:
     the elementwise cases per size (and a memory copy), the MLP step, the per-call times and the plans made.
@@ -240,22 +221,21 @@ def plans(results, sec, ours):
                     choice=row["choice"], times=row["times"], planned=ours["planned"])
 
 
-def run_cpu(results, sizes=SIZES, compile_times=True):
-    """nnkernel (NumPy) / PyTorch (CPU) time ratios, each op against a memory copy, per-call overhead, the
-    MLP step, the plans; recorded under this CPU environment's section (see :func:`environment`).
-    nnkernel is timed first, in a process of its own (see :func:`measure_nnkernel`), then PyTorch here."""
-    try:
-        import torch
-    except ImportError:
-        print("kernel: PyTorch is not installed (pip install torch==2.13.0); skipping the CPU comparison")
-        return
-    label, sec = environment()
-    print(f"kernel: {label} CPU environment, section {sec}; "
-          f"NNKERNEL_PLAN={os.environ.get('NNKERNEL_PLAN', '(on)')}; nnkernel in its own process", flush=True)
-    ours = _nnkernel_in_own_process(sizes)
+#: what makes PyTorch run as on the older CPU that the NumPy switches stand for: its own kernels without
+#: AVX2/AVX-512 (ATEN_CPU_CAPABILITY), MKL's SSE2 code path (MKL_CBWR=COMPATIBLE: MKL ignores its ISA
+#: switch on this AMD CPU, and COMPATIBLE is the narrowest path it accepts here), oneDNN on SSE4.1
+TORCH_AS_OLDER_CPU = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41"}
+
+
+def measure_torch(sizes=SIZES) -> dict:
+    """PyTorch's side of the CPU comparison, timed in this process, in the shape of
+    :func:`measure_nnkernel`'s result: forward + derivative of each elementwise case per size, the MLP step,
+    the per-call times, and the CPU capability PyTorch dispatches to."""
+    import torch
+
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    tacts, tlosses = _torch_activations(torch), _torch_losses(torch)
-    ratios = {n: [] for n in sizes}
+    tacts, tlosses, calls = _torch_activations(torch), _torch_losses(torch), _torch_per_call(torch)
+    out = {"elementwise": {}, "per_call": {}, "capability": torch.backends.cpu.get_cpu_capability()}
     for n in sizes:
         rng = np.random.default_rng(0)
         z = rng.normal(0, 3, n).astype(np.float32)
@@ -264,29 +244,19 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
         tt = torch.tensor(t)
         ttb = (tt > 0.5).float()
         number = max(1, 10**6 // n)
-        copy = ours["copy"][str(n)]
         for name, _ in elementwise_cases((z, t)):
-            mine = ours["elementwise"][f"{name} {n}"]
             kind, op = name.split(" ", 1)
             if kind == "activation":
                 def theirs(op=op):
-                    out = tacts[op](tz)
-                    (g,) = torch.autograd.grad(out, tz, torch.ones_like(out))
-                    return out, g
+                    y = tacts[op](tz)
+                    (g,) = torch.autograd.grad(y, tz, torch.ones_like(y))
+                    return y, g
             else:
                 def theirs(op=op):
-                    out = tlosses[op](tz, ttb if op.startswith("binary") else tt)
-                    (g,) = torch.autograd.grad(out, tz)
-                    return out, g
-            ref = best_of(theirs, repeat=5, number=number)
-            ratios[n].append(mine / ref)
-            results.add(sec, f"{name} n={n:.0e} nnkernel/torch", mine / ref, "ratio", section=sec)
-            results.add(sec, f"{name} n={n:.0e} time/memcopy", mine / copy, "ratio", section=sec)
-        results.add(sec, f"elementwise n={n:.0e} median nnkernel/torch", statistics.median(ratios[n]), "ratio",
-                    section=sec)
-    big = [r for n in sizes if n >= 10**6 for r in ratios[n]]  # the sizes of the original comparison
-    results.add(sec, "elementwise median nnkernel/torch", statistics.median(big), "ratio", goal=1.0,
-                direction="max", section=sec)
+                    y = tlosses[op](tz, ttb if op.startswith("binary") else tt)
+                    (g,) = torch.autograd.grad(y, tz)
+                    return y, g
+            out["elementwise"][f"{name} {n}"] = best_of(theirs, repeat=5, number=number)
 
     model, X, y = mlp(256)
     tmodel = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
@@ -299,12 +269,93 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
         torch.nn.functional.cross_entropy(tmodel(tX), ty).backward()
         topt.step()
 
-    ref = best_of(tstep, repeat=7, number=3)
-    results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (nnkernel)", ours["mlp"] * 1e3, "ms", section=sec)
-    results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (torch)", ref * 1e3, "ms", section=sec)
-    results.add(sec, "MLP training step nnkernel/torch", ours["mlp"] / ref, "ratio", goal=1.0, direction="max",
-                section=sec)
-    overhead(results, torch, sec, ours["per_call"])
+    out["mlp"] = best_of(tstep, repeat=7, number=3)
+    for n in OVERHEAD_SIZES:
+        z, t = _per_call_inputs(n)
+        tz, tt = torch.tensor(z), torch.tensor(t)
+        for name in PER_CALL:
+            with torch.no_grad():
+                out["per_call"][f"{name} {n}"] = _per_call(lambda f=calls[name], tz=tz, tt=tt: f(tz, tt),
+                                                           _per_call_number(n))
+    return out
+
+
+_MEASURE_TORCH = ("import json, sys\nfrom benchmarks.kernel import measure_torch\n"
+                  "print(json.dumps(measure_torch(json.loads(sys.argv[1]))))")
+
+
+def _torch_in_own_process(sizes, env):
+    """:func:`measure_torch` in a fresh Python with ``env`` added to the environment, its result."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", _MEASURE_TORCH, json.dumps(list(sizes))], cwd=root, check=True,
+                          capture_output=True, text=True, timeout=3600, env={**os.environ, **env})
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def record_comparison(results, sec, ours, theirs, sizes=SIZES, against=""):
+    """The nnkernel/PyTorch ratios of one pair of measurements: per elementwise case and size (and against a
+    memory copy), their medians, the MLP step and the per-call times.  ``against`` tells a second PyTorch
+    measurement's metrics apart (the goals hold for each)."""
+    tag = f" ({against})" if against else ""
+    big = []
+    for n in sizes:
+        ratios = []
+        for name in (name for name, _ in elementwise_cases((np.zeros(1, np.float32),) * 2)):
+            mine, ref = ours["elementwise"][f"{name} {n}"], theirs["elementwise"][f"{name} {n}"]
+            ratios.append(mine / ref)
+            results.add(sec, f"{name} n={n:.0e} nnkernel/torch{tag}", mine / ref, "ratio", section=sec)
+            if not against:
+                results.add(sec, f"{name} n={n:.0e} time/memcopy", mine / ours["copy"][str(n)], "ratio",
+                            section=sec)
+        results.add(sec, f"elementwise n={n:.0e} median nnkernel/torch{tag}", statistics.median(ratios), "ratio",
+                    section=sec)
+        if n >= 10**6:  # the sizes of the original comparison
+            big += ratios
+    results.add(sec, f"elementwise median nnkernel/torch{tag}", statistics.median(big), "ratio", goal=1.0,
+                direction="max", section=sec)
+    if not against:
+        results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (nnkernel)", ours["mlp"] * 1e3, "ms", section=sec)
+    results.add(sec, f"MLP 784-256-256-10 batch 256 step, ms ({against or 'torch'})",
+                theirs["mlp"] * 1e3, "ms", section=sec, torch_cpu_capability=theirs["capability"],
+                torch_env={k: os.environ.get(k) for k in TORCH_AS_OLDER_CPU} if not against else TORCH_AS_OLDER_CPU)
+    results.add(sec, f"MLP training step nnkernel/torch{tag}", ours["mlp"] / theirs["mlp"], "ratio", goal=1.0,
+                direction="max", section=sec)
+    for n in OVERHEAD_SIZES:
+        ratios = []
+        for name in PER_CALL:
+            a, b = ours["per_call"][f"{name} {n}"], theirs["per_call"][f"{name} {n}"]
+            ratios.append(a / b)
+            if not against:
+                results.add(sec, f"per call {name} n={n:.0e}, us (nnkernel)", a * 1e6, "us", section=sec)
+            results.add(sec, f"per call {name} n={n:.0e}, us ({against or 'torch'})",
+                        b * 1e6, "us", section=sec)
+        results.add(sec, f"per call n={n:.0e} median nnkernel/torch{tag}", statistics.median(ratios), "ratio",
+                    goal=1.0 if n == 10 else None, direction="max" if n == 10 else None, section=sec)
+
+
+def run_cpu(results, sizes=SIZES, compile_times=True):
+    """nnkernel (NumPy) / PyTorch (CPU) time ratios, each op against a memory copy, per-call overhead, the
+    MLP step, the plans; recorded under this CPU environment's section (see :func:`environment`).
+    nnkernel is timed first, in a process of its own (see :func:`measure_nnkernel`), then PyTorch here.
+
+    As on another CPU, PyTorch is timed twice: as it is (its AVX-512 kernels and MKL, which the NumPy
+    switches do not touch), and in a process of its own made to run as on the same older CPU
+    (:data:`TORCH_AS_OLDER_CPU`), the comparison a user of that CPU would make.
+    """
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("kernel: PyTorch is not installed (pip install torch==2.13.0); skipping the CPU comparison")
+        return
+    label, sec = environment()
+    print(f"kernel: {label} CPU environment, section {sec}; "
+          f"NNKERNEL_PLAN={os.environ.get('NNKERNEL_PLAN', '(on)')}; nnkernel in its own process", flush=True)
+    ours = _nnkernel_in_own_process(sizes)
+    theirs = measure_torch(sizes)
+    record_comparison(results, sec, ours, theirs, sizes)
+    if label == "baseline":
+        older = _torch_in_own_process(sizes, TORCH_AS_OLDER_CPU)
+        record_comparison(results, sec, ours, older, sizes, against="torch on the same older CPU")
     plans(results, sec, ours)
     if compile_times:
         first_use(results, sec)

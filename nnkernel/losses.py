@@ -27,7 +27,7 @@ import functools
 import numpy as np
 
 from . import fused
-from ._common import check_choice, check_finite, check_param, prepare, size, where
+from ._common import _NUMPY, check_choice, check_finite, check_param, prepare, size, where
 
 __all__ = [
     "mean_error", "mean_error_grad", "mse", "mse_grad", "mae", "mae_grad", "rmse", "rmse_grad",
@@ -74,7 +74,10 @@ def _loss(fn):
 
 
 def _pair(name, y_true, y_pred):
-    xp, (t, p) = prepare(y_true, y_pred)
+    if type(y_true) is np.ndarray and type(y_pred) is np.ndarray and y_true.dtype.kind == y_pred.dtype.kind == "f":
+        xp, t, p = _NUMPY, y_true, y_pred  # as the decorator passes NumPy input on: no second look
+    else:
+        xp, (t, p) = prepare(y_true, y_pred)
     if tuple(t.shape) != tuple(p.shape):
         raise ValueError(
             f"{name}: y_true has shape {tuple(t.shape)} but y_pred has shape {tuple(p.shape)}; "
