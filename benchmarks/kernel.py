@@ -89,22 +89,31 @@ OVERHEAD_SIZES = (10, 10**3, 10**5)
 
 
 def environment():
-    """``("native", "kernel-cpu")``, or ``("baseline", "kernel-cpu-baseline")`` where NumPy's CPU dispatch or
-    OpenBLAS's core type is narrowed (the "other CPU" emulation): each records under its own section."""
-    if os.environ.get("NPY_DISABLE_CPU_FEATURES", "").strip() or os.environ.get("OPENBLAS_CORETYPE", "").strip():
+    """``("native", "kernel-cpu")``, or ``("baseline", "kernel-cpu-baseline")`` where NumPy's CPU dispatch is
+    narrowed (the "other CPU" emulation, which also sets OpenBLAS's core type): each records under its own
+    section.  OPENBLAS_CORETYPE alone does not make the baseline: some machines set it for every process
+    (this one to Haswell), and the records note its value."""
+    if os.environ.get("NPY_DISABLE_CPU_FEATURES", "").strip():
         return "baseline", "kernel-cpu-baseline"
     return "native", "kernel-cpu"
 
 
-def _per_call(fn, number):
-    """Seconds per call: the fastest of 5 runs of ``number`` calls (the overhead, not the noise)."""
-    fn()
-    best = math.inf
-    for _ in range(5):
+def _per_call(fn, number, budget_s=0.3):
+    """Seconds per call: the fastest run of ``number`` calls (the overhead, not the noise), over at least 5
+    runs and ``budget_s`` seconds, after 0.1 s of calls.  Without the warm-up and the budget, the first few
+    tens of milliseconds after a pause or after other threads' work, and now and then a stretch of a hundred
+    or more, read up to 1.6 times slower here (sigmoid at n = 10: 2.0 against 1.27 us), so that one
+    function in five took the hit in a run."""
+    warm_until = time.perf_counter() + 0.1
+    while time.perf_counter() < warm_until:
+        fn()
+    best, runs, end = math.inf, 0, time.perf_counter() + budget_s
+    while runs < 5 or time.perf_counter() < end:
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
         best = min(best, (time.perf_counter() - t0) / number)
+        runs += 1
     return best
 
 
@@ -314,7 +323,8 @@ def record_comparison(results, sec, ours, theirs, sizes=SIZES, against=""):
     results.add(sec, f"elementwise median nnkernel/torch{tag}", statistics.median(big), "ratio", goal=1.0,
                 direction="max", section=sec)
     if not against:
-        results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (nnkernel)", ours["mlp"] * 1e3, "ms", section=sec)
+        results.add(sec, "MLP 784-256-256-10 batch 256 step, ms (nnkernel)", ours["mlp"] * 1e3, "ms", section=sec,
+                    openblas_coretype=os.environ.get("OPENBLAS_CORETYPE"))
     results.add(sec, f"MLP 784-256-256-10 batch 256 step, ms ({against or 'torch'})",
                 theirs["mlp"] * 1e3, "ms", section=sec, torch_cpu_capability=theirs["capability"],
                 torch_env={k: os.environ.get(k) for k in TORCH_AS_OLDER_CPU} if not against else TORCH_AS_OLDER_CPU)
@@ -349,7 +359,8 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
         return
     label, sec = environment()
     print(f"kernel: {label} CPU environment, section {sec}; "
-          f"NNKERNEL_PLAN={os.environ.get('NNKERNEL_PLAN', '(on)')}; nnkernel in its own process", flush=True)
+          f"NNKERNEL_PLAN={os.environ.get('NNKERNEL_PLAN', '(on)')}; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; nnkernel in its own process", flush=True)
     ours = _nnkernel_in_own_process(sizes)
     theirs = measure_torch(sizes)
     record_comparison(results, sec, ours, theirs, sizes)

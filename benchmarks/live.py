@@ -166,17 +166,52 @@ def settled(page, predicate, timeout_s: float = 20.0) -> bool:
     return False
 
 
-def key_to_pixels(page, control: str = ".widget-slider", presses: int = 25, timeout_s: float = 5.0) -> list[float]:
+#: the page's own clock for one input at a time: ``arm(before)`` forgets the last input and watches every
+#: frame for the figure's signature to leave ``before``; the key press's event time (``keydown``, captured
+#: before any widget sees it) or ``mark()`` (a change made by script) starts it, and the first frame whose
+#: signature differs ends it.  ``ms()`` is their difference, null until both happened.
+PAGE_CLOCK = """() => { if (window.__nnkClock) return;
+    const sig = """ + SIGNATURE + """;
+    const w = window.__nnkClock = {start: null, end: null, before: null, watching: false};
+    document.addEventListener('keydown', (e) => { if (w.watching && w.start === null) w.start = e.timeStamp; }, true);
+    const frame = () => {
+        if (!w.watching) return;
+        if (w.start !== null) { const s = sig(); if (s !== null && s !== w.before) { w.end = performance.now(); w.watching = false; return; } }
+        requestAnimationFrame(frame); };
+    w.arm = (before) => { w.start = null; w.end = null; w.before = before; if (!w.watching) { w.watching = true; requestAnimationFrame(frame); } };
+    w.mark = () => { w.start = performance.now(); };
+    w.ms = () => (w.start !== null && w.end !== null) ? w.end - w.start : null; }"""
+
+
+def _page_ms(page, timeout_s: float = 2.0):
+    """The page clock's last input -> changed frame, in ms (see :data:`PAGE_CLOCK`), or None."""
+    try:
+        page.wait_for_function("() => window.__nnkClock.ms() !== null", timeout=timeout_s * 1e3, polling="raf")
+    except Exception:  # noqa: BLE001 - Playwright's timeout
+        return None
+    return page.evaluate("() => window.__nnkClock.ms()")
+
+
+def key_to_pixels(page, control: str = ".widget-slider", presses: int = 25, timeout_s: float = 5.0,
+                  in_page: list | None = None) -> list[float]:
     """Milliseconds from an arrow-key press on the first slider matching ``control`` to changed pixels, for
     ``presses`` presses that move it (the direction turns at either end of its range, where the slider's
-    readout stays put)."""
+    readout stays put), by this process's clock: each includes Playwright's round trips to the browser.
+
+    ``in_page``: a list that gets the same presses by the page's clock (:data:`PAGE_CLOCK`): from the key
+    event's time to the first frame showing the new figure, without the round trips.
+    """
     handle = page.locator(f"{control} .noUi-handle").first
     readout = page.locator(f"{control} .widget-readout").first
     handle.focus()
+    if in_page is not None:
+        page.evaluate(PAGE_CLOCK)
     key, out, misses = "ArrowRight", [], 0
     while len(out) < presses and misses < 4:
         now = readout.inner_text()
         before = page.evaluate(SIGNATURE)
+        if in_page is not None:
+            page.evaluate("(b) => window.__nnkClock.arm(b)", before)
         t0 = time.perf_counter()
         page.keyboard.press(key)
         if readout.inner_text() == now:  # at the end of the range
@@ -187,6 +222,8 @@ def key_to_pixels(page, control: str = ".widget-slider", presses: int = 25, time
             misses += 1
             continue
         out.append((time.perf_counter() - t0) * 1e3)
+        if in_page is not None:
+            in_page.append(_page_ms(page))
         page.wait_for_timeout(30)
     return out
 
@@ -206,20 +243,26 @@ def _figure_changed(page, before, timeout_s: float) -> bool:
 _CHOOSE = """([control, step]) => { const s = document.querySelector(control + ' select');
     const i = s.selectedIndex + step;
     if (i < 0 || i >= s.options.length) return -1;
+    if (window.__nnkClock) window.__nnkClock.mark();
     s.selectedIndex = i; s.dispatchEvent(new Event('change', {bubbles: true})); return i; }"""
 
 
 def dropdown_to_pixels(page, control: str = ".widget-dropdown", presses: int = 10, pause_s: float = 1.0,
-                       timeout_s: float = 5.0) -> list[float]:
+                       timeout_s: float = 5.0, in_page: list | None = None) -> list[float]:
     """Milliseconds from choosing the next option of the first dropdown matching ``control`` (its select's
     change event, as a click or an arrow key makes it; JupyterLab takes arrow keys for its own shortcuts) to
     changed pixels, for ``presses`` choices; the direction turns at either end of the options.  ``pause_s``
     between choices: a reader looks at each (and with NNK_EXPLORER_WARM=1 an idle kernel draws the choices
-    one step away meanwhile: widgets/base.py, Explorer.warm)."""
+    one step away meanwhile: widgets/base.py, Explorer.warm).  ``in_page``: as for :func:`key_to_pixels`, from
+    just before the script makes the change."""
+    if in_page is not None:
+        page.evaluate(PAGE_CLOCK)
     step, out, misses = 1, [], 0
     while len(out) < presses and misses < 4:
         page.wait_for_timeout(pause_s * 1e3)
         before = page.evaluate(SIGNATURE)
+        if in_page is not None:
+            page.evaluate("(b) => window.__nnkClock.arm(b)", before)
         t0 = time.perf_counter()
         if page.evaluate(_CHOOSE, [control, step]) < 0:  # at the end of the options
             step = -step
@@ -230,6 +273,8 @@ def dropdown_to_pixels(page, control: str = ".widget-dropdown", presses: int = 1
             continue
         misses = 0
         out.append((time.perf_counter() - t0) * 1e3)
+        if in_page is not None:
+            in_page.append(_page_ms(page))
     return out
 
 
