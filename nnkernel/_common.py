@@ -113,8 +113,12 @@ CHECK_MIN_SIZE = 1 << 20
 def check_finite(xp, arr, name, *, where=""):
     """ValueError naming ``name`` unless every element of ``arr`` is finite (one reduction)."""
     if type(arr) is np.ndarray:
-        if arr.size < CHECK_MIN_SIZE:  # count_nonzero of isfinite's mask: two C calls, where .all() goes
-            ok = np.count_nonzero(np.isfinite(arr)) == arr.size  # through Python (0.5 against 1 us at n = 10)
+        # small: count_nonzero of isfinite's mask is two C calls where .all() goes through Python (0.6 against
+        # 1.1 us at n = 10); from about 1e4 elements .all()'s pass is the faster (73 against 88 us at 1e6)
+        if arr.size < 8192:
+            ok = np.count_nonzero(np.isfinite(arr)) == arr.size
+        elif arr.size < CHECK_MIN_SIZE:
+            ok = np.isfinite(arr).all()
         else:
             from . import fused  # here, not at the top: fused imports this module
 

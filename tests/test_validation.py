@@ -140,6 +140,26 @@ def test_losses_refuse_nan_and_inf_naming_the_argument(name, which, bad, positio
         fn(t, p)
 
 
+@pytest.mark.parametrize("n", [1, 10, 8191, 8192, 100_000])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_the_finiteness_check_on_each_side_of_its_size_switches(n, bad):
+    """check_finite counts isfinite's mask below 8192 elements and takes .all() from there (the parallel pass
+    from 2^20 is tested in test_fused.py): every path refuses a non-finite value wherever it is, on contiguous
+    arrays and strided views, and passes finite ones."""
+    from nnkernel._common import check_finite
+
+    z = np.linspace(-3.0, 3.0, 2 * n).astype(np.float32)
+    for a in (z[:n], z[::2]):
+        check_finite(np, a, "y_pred")
+        for i in {0, n // 2, n - 1}:
+            w = a.copy() if a.flags.c_contiguous else a
+            saved = w[i]
+            w[i] = bad
+            with pytest.raises(ValueError, match="y_pred contains NaN or infinite values"):
+                check_finite(np, w, "y_pred")
+            w[i] = saved
+
+
 # ----------------------------------------------------------------------------- 2. non-numeric input
 NON_NUMERIC = [None, "1", b"1", np.array(["1", "2"]), 1 + 2j, np.array([1 + 1j, 2.0]),
                np.array([1.0, None], dtype=object), {"a": 1.0}, ["1", "2"]]
