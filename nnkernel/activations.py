@@ -107,7 +107,8 @@ def binary_step_grad(z):
 # ----------------------------------------------------------------------------- squashing
 @_activation()
 def sigmoid(z):
-    """Logistic sigmoid: sigma(z) = 1 / (1 + e^{-z}), computed as e^{-|z|} ratios so it never overflows."""
+    """Logistic sigmoid: sigma(z) = 1 / (1 + e^{-z}), computed as e^{-|z|} ratios so it never overflows
+    (small float32 NumPy arrays: SciPy's expit in float64, rounded once)."""
     if type(z) is np.ndarray and z.dtype.type is np.float32 and (z.size < fused.MIN_SIZE or not fused.applies(z)):
         # one C loop in float64, rounded once: a microsecond a call, and as accurate as the fused loop
         return _expit()(z.astype(np.float64)).astype(np.float32)
@@ -120,8 +121,9 @@ def sigmoid(z):
 @functools.cache
 def _expit():
     """SciPy's sigma(z) = 1 / (1 + e^{-z}) ufunc.  In float64 it is within about 2 ulp, except that below
-    z = -709.78 e^{-z} overflows and it gives 0: float32 input is far from that (sigma < 1e-45 is 0 there
-    too), so it serves float32, evaluated in float64 and rounded once."""
+    z = -709.78 e^{-z} overflows (without a warning) and it gives 0 where sigma is a float64 subnormal; in
+    float32 every sigma below 1e-45 is 0 anyway, so it serves float32 input, evaluated in float64 and
+    rounded once."""
     from scipy.special import expit
 
     return expit
