@@ -69,6 +69,11 @@ def nnkernel_train_step(model, opt, X, y):
     opt.step(model.params, model.grads)
 
 
+def case_names():
+    """The names :func:`elementwise_cases` gives its cases, in its order."""
+    return [f"activation {n}" for n in ACTIVATIONS] + [f"loss {n}" for n in LOSSES]
+
+
 def elementwise_cases(xp_arrays):
     """(name, fn) pairs doing forward + derivative with nnkernel on the given arrays."""
     z, t = xp_arrays
@@ -176,15 +181,14 @@ def measure_nnkernel(sizes=SIZES) -> dict:
     return out
 
 
-_MEASURE = ("import json, sys\nfrom benchmarks.kernel import measure_nnkernel\n"
-            "print(json.dumps(measure_nnkernel(json.loads(sys.argv[1]))))")
-
-
-def _nnkernel_in_own_process(sizes):
-    """:func:`measure_nnkernel` in a fresh Python (same environment variables), its result."""
+def _in_own_process(measure: str, sizes, env=None):
+    """``measure(sizes)`` (:func:`measure_nnkernel` or :func:`measure_torch`) in a fresh Python, with ``env``
+    added to this process's environment variables; its result."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(list(sizes))], cwd=root, check=True,
-                          capture_output=True, text=True, timeout=3600)
+    code = (f"import json, sys\nfrom benchmarks.kernel import {measure}\n"
+            f"print(json.dumps({measure}(json.loads(sys.argv[1]))))")
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(list(sizes))], cwd=root, check=True,
+                          capture_output=True, text=True, timeout=3600, env={**os.environ, **(env or {})})
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -253,7 +257,7 @@ def measure_torch(sizes=SIZES) -> dict:
         tt = torch.tensor(t)
         ttb = (tt > 0.5).float()
         number = max(1, 10**6 // n)
-        for name, _ in elementwise_cases((z, t)):
+        for name in case_names():
             kind, op = name.split(" ", 1)
             if kind == "activation":
                 def theirs(op=op):
@@ -289,18 +293,6 @@ def measure_torch(sizes=SIZES) -> dict:
     return out
 
 
-_MEASURE_TORCH = ("import json, sys\nfrom benchmarks.kernel import measure_torch\n"
-                  "print(json.dumps(measure_torch(json.loads(sys.argv[1]))))")
-
-
-def _torch_in_own_process(sizes, env):
-    """:func:`measure_torch` in a fresh Python with ``env`` added to the environment, its result."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-c", _MEASURE_TORCH, json.dumps(list(sizes))], cwd=root, check=True,
-                          capture_output=True, text=True, timeout=3600, env={**os.environ, **env})
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def record_comparison(results, sec, ours, theirs, sizes=SIZES, against=""):
     """The nnkernel/PyTorch ratios of one pair of measurements: per elementwise case and size (and against a
     memory copy), their medians, the MLP step and the per-call times.  ``against`` tells a second PyTorch
@@ -309,7 +301,7 @@ def record_comparison(results, sec, ours, theirs, sizes=SIZES, against=""):
     big = []
     for n in sizes:
         ratios = []
-        for name in (name for name, _ in elementwise_cases((np.zeros(1, np.float32),) * 2)):
+        for name in case_names():
             mine, ref = ours["elementwise"][f"{name} {n}"], theirs["elementwise"][f"{name} {n}"]
             ratios.append(mine / ref)
             results.add(sec, f"{name} n={n:.0e} nnkernel/torch{tag}", mine / ref, "ratio", section=sec)
@@ -361,11 +353,11 @@ def run_cpu(results, sizes=SIZES, compile_times=True):
     print(f"kernel: {label} CPU environment, section {sec}; "
           f"NNKERNEL_PLAN={os.environ.get('NNKERNEL_PLAN', '(on)')}; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; nnkernel in its own process", flush=True)
-    ours = _nnkernel_in_own_process(sizes)
+    ours = _in_own_process("measure_nnkernel", sizes)
     theirs = measure_torch(sizes)
     record_comparison(results, sec, ours, theirs, sizes)
     if label == "baseline":
-        older = _torch_in_own_process(sizes, TORCH_AS_OLDER_CPU)
+        older = _in_own_process("measure_torch", sizes, TORCH_AS_OLDER_CPU)
         record_comparison(results, sec, ours, older, sizes, against="torch on the same older CPU")
     plans(results, sec, ours)
     if compile_times:
